@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..check import CheckResult, check_file
+from .output import print_errors, print_json
+
+
+def check(
+    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+) -> None:
+    """Validate a plan and lint it against SMART practice.
+
+    Errors (exit code 1) make the plan unusable; warnings point at what a reviewer or
+    investor would question. Each names its line and says how to fix it.
+
+    Example: ventureplan check plan.yaml
+    """
+    result = check_file(plan)
+    if json_:
+        print_json({
+            "file": result.file,
+            "valid": result.valid,
+            "counts": {s: result.count(s) for s in ("error", "warning", "info")},
+            "findings": [f.to_dict() for f in result.findings],
+        })
+    elif not result.valid:
+        print_errors(f for f in result.findings if f.severity == "error")
+        n = result.count("error")
+        typer.echo(f"{result.file}: invalid, {n} error{'s' if n != 1 else ''}", err=True)
+    else:
+        _report(result)
+    raise typer.Exit(0 if result.valid else 1)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _report(result: CheckResult) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    for f in result.findings:
+        letter = f"[{f.letter}]" if f.letter else ""
+        console.print(f"[bold]{escape(result.file)}:{f.line}:{f.column}[/] [yellow]{f.severity}{escape(letter)}[/] "
+                      f"[cyan]{escape(f.where)}[/]: {escape(f.message)}")
+        if f.hint:
+            console.print(f"    [dim]fix: {escape(f.hint)}[/]")
+    assert result.loaded is not None
+    plan = result.loaded.plan
+    console.print(f"[green]✓[/] {escape(result.file)} is valid: {_plural(len(plan.tasks), 'task')}, "
+                  f"{_plural(len(plan.risks), 'risk')}, {_plural(len(plan.goals), 'goal')}; "
+                  f"{_plural(result.count('warning'), 'warning')}")

@@ -1,0 +1,27 @@
+"""The `ventureplan` command: composes the commands, each defined in its own file."""
+
+from __future__ import annotations
+
+import typer
+
+from .check import check
+from .init import init
+from .plugins import plugins
+from .schema import schema
+
+app = typer.Typer(
+    name="ventureplan",
+    help="Plan, schedule and de-risk an AI-model venture from one plan file.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+)
+app.command()(init)
+app.command()(check)
+app.command()(schema)
+app.command()(plugins)
+
+
+def main() -> None:
+    app()

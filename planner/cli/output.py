@@ -1,0 +1,31 @@
+"""Printing for people (rich) and for programs (one JSON document on stdout)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import typer
+
+from ..errors import Finding, VenturePlanError
+
+
+def print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_errors(findings: Iterable[Finding]) -> None:
+    for f in findings:
+        sys.stderr.write(f.format() + "\n")
+
+
+def fail(exc: VenturePlanError) -> typer.Exit:
+    """Report a user-fixable error on stderr, one line per problem, and pick the exit code."""
+    findings = getattr(exc, "findings", None)
+    if findings:
+        print_errors(findings)
+    else:
+        sys.stderr.write(f"error: {exc}\n")
+    return typer.Exit(exc.exit_code)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..plugin_manager import get_plugin_manager
+from .output import print_json
+
+
+def plugins(
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+) -> None:
+    """List the installed plugins and the hooks each implements.
+
+    Built-in features are plugins too; a plugin that failed to load is listed with its error.
+
+    Example: ventureplan plugins
+    """
+    infos = get_plugin_manager().infos()
+    if json_:
+        print_json([vars(i) | {"builtin": i.builtin} for i in infos])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="ventureplan plugins", title_justify="left")
+    for col in ("name", "module", "from", "hooks"):
+        table.add_column(col)
+    for i in infos:
+        origin = "built-in" if i.builtin else (i.distribution or "registered")
+        hooks = f"[red]failed: {i.error}[/]" if i.error else ", ".join(i.hooks)
+        table.add_row(i.name, i.module, origin, hooks)
+    Console().print(table)

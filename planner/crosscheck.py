@@ -1,0 +1,166 @@
+"""Rules that tie the plan's parts together: ids, references, cycles, the chosen route.
+
+Each returns findings with the path of the field to change; the loader turns paths into
+line numbers. A plan with any of these errors is not analysed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .builtins import DATASETS, MODELS, builtin_name
+from .errors import Finding, Path, format_path
+from .model import Plan
+from .validate import suggest
+
+
+def _duplicates(items: Sequence[Any], where: Path) -> list[Finding]:
+    first: dict[str, int] = {}
+    out = []
+    for i, item in enumerate(items):
+        if item.id in first:
+            out.append(
+                Finding(
+                    "duplicate-id",
+                    f"duplicate id '{item.id}' (also {format_path((*where, first[item.id]))})",
+                    path=(*where, i, "id"),
+                    hint="give every entry its own id",
+                )
+            )
+        else:
+            first[item.id] = i
+    return out
+
+
+def _refs(
+    refs: Iterable[tuple[Path, str | None]], known: dict[str, Any], what: str
+) -> list[Finding]:
+    out = []
+    for path, ref in refs:
+        if ref is None or ref in known:
+            continue
+        near = suggest(ref, list(known))
+        hint = f"did you mean '{near}'?" if near else (
+            f"known {what} ids: {', '.join(list(known)[:12])}" if known else f"add a {what} first"
+        )
+        out.append(Finding("unknown-id", f"unknown {what} id '{ref}'", path=path, hint=hint))
+    return out
+
+
+def _cycle(plan: Plan, index: dict[str, int]) -> list[Finding]:
+    """Find one dependency cycle with an iterative depth-first search (no recursion limit)."""
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    for start in index:
+        if start in state:
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        trail: list[str] = [start]
+        state[start] = 1
+        while stack:
+            node, i = stack[-1]
+            deps = [d for d in plan.tasks[index[node]].depends_on if d in index]
+            if i < len(deps):
+                stack[-1] = (node, i + 1)
+                nxt = deps[i]
+                if state.get(nxt) == 1:
+                    loop = [*trail[trail.index(nxt) :], nxt]
+                    # Read as "a → b": a depends on b, so b must finish first.
+                    return [
+                        Finding(
+                            "cycle",
+                            "dependency cycle: " + " → ".join(loop),
+                            path=("tasks", index[node], "depends_on", i),
+                            hint="each arrow reads 'depends on'; remove one of these dependencies",
+                        )
+                    ]
+                if nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, 0))
+                    trail.append(nxt)
+            else:
+                state[node] = 2
+                stack.pop()
+                trail.pop()
+    return []
+
+
+def cross_check(plan: Plan) -> list[Finding]:
+    out: list[Finding] = []
+    for where in ("team", "goals", "routes", "tasks", "risks"):
+        out += _duplicates(getattr(plan, where), (where,))
+    out += _duplicates(plan.budget.items, ("budget", "items"))
+    out += _duplicates(plan.budget.revenue, ("budget", "revenue"))
+
+    team = {r.id: r for r in plan.team}
+    goals = {g.id: g for g in plan.goals}
+    routes = {r.id: r for r in plan.routes}
+    tasks = {t.id: i for i, t in enumerate(plan.tasks)}
+
+    out += _refs(((("goals", i, "owner"), g.owner) for i, g in enumerate(plan.goals)), team, "team")
+    out += _refs(((("tasks", i, "owner"), t.owner) for i, t in enumerate(plan.tasks)), team, "team")
+    out += _refs(((("risks", i, "owner"), r.owner) for i, r in enumerate(plan.risks)), team, "team")
+    out += _refs(
+        ((("tasks", i, "depends_on", j), d) for i, t in enumerate(plan.tasks) for j, d in enumerate(t.depends_on)),
+        tasks,
+        "task",
+    )
+    out += _refs(
+        ((("risks", i, "affects", j), a) for i, r in enumerate(plan.risks) for j, a in enumerate(r.affects)),
+        tasks,
+        "task",
+    )
+    out += _refs(((("tasks", i, "route"), t.route) for i, t in enumerate(plan.tasks)), routes, "route")
+    out += _refs(
+        ((("routes", i, "measures", j), g) for i, r in enumerate(plan.routes) for j, g in enumerate(r.measures)),
+        goals,
+        "goal",
+    )
+    out += _refs(((("risks", i, "goal"), r.goal) for i, r in enumerate(plan.risks)), goals, "goal")
+    out += _refs(((("measured", i, "route"), m.route) for i, m in enumerate(plan.measured)), routes, "route")
+
+    for i, t in enumerate(plan.tasks):
+        if t.id in t.depends_on:
+            out.append(Finding("cycle", f"task '{t.id}' depends on itself", path=("tasks", i, "depends_on")))
+    if not any(f.code == "cycle" for f in out):
+        out += _cycle(plan, tasks)
+
+    chosen = [i for i, r in enumerate(plan.routes) if r.chosen]
+    if not plan.routes:
+        out.append(Finding("chosen-route", "the plan has no technical route", path=("routes",),
+                           hint="add a route with chosen: true"))
+    elif not chosen:
+        out.append(Finding("chosen-route", "no route has chosen: true", path=("routes",),
+                           hint="mark the route you will take with chosen: true"))
+    for i in chosen[1:]:
+        first = plan.routes[chosen[0]].id
+        out.append(Finding("chosen-route", f"two routes are chosen ('{first}' and '{plan.routes[i].id}')",
+                           path=("routes", i, "chosen"), hint="exactly one route has chosen: true"))
+
+    for i, r in enumerate(plan.routes):
+        for field, known, what in ((r.model, MODELS, "model"), (r.dataset.source, DATASETS, "data set")):
+            name = builtin_name(field)
+            if name is not None and name not in known:
+                near = suggest(name, list(known))
+                sub = "dataset", "source"
+                out.append(Finding(
+                    "unknown-builtin",
+                    f"unknown built-in {what} '{field}'",
+                    path=("routes", i, *(("model",) if what == "model" else sub)),
+                    hint=f"did you mean 'builtin:{near}'?" if near
+                    else "built-in: " + ", ".join("builtin:" + k for k in known),
+                ))
+
+    for i, g in enumerate(plan.goals):
+        if g.deadline is not None and g.deadline < plan.start:
+            out.append(Finding("deadline-before-start",
+                               f"deadline {g.deadline} is before the plan starts ({plan.start})",
+                               path=("goals", i, "deadline")))
+    for i, item in enumerate(plan.budget.items):
+        if item.per == "once" and item.month is None:
+            out.append(Finding("schema", "a one-off item needs the month it falls in (month: 1 is the start month)",
+                               path=("budget", "items", i)))
+        if item.until_month is not None and item.until_month < item.from_month:
+            out.append(Finding("schema", f"until_month ({item.until_month}) is before from_month ({item.from_month})",
+                               path=("budget", "items", i, "until_month")))
+    return out

@@ -1,0 +1,357 @@
+"""The plan file as Pydantic models: every field, its constraints and its help text.
+
+Field-level rules live here (types, ranges, orderings inside one object). Rules that
+relate objects to each other (ids, references, cycles, the chosen route) live in
+`crosscheck.py`, because they need the whole plan to say where the problem is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = "ventureplan/1"
+METRICS = ("accuracy", "macro_f1", "weighted_f1", "train_hours", "cost", "samples_per_second")
+
+Id = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="A short identifier (letters, digits, '-', '_', '.'), unique in its list.",
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors: a typo must not silently drop a number."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --- business -------------------------------------------------------------------
+
+
+class Competitor(Strict):
+    name: Text = Field(description="The competitor's name.")
+    strengths: str | None = Field(None, description="What they do well.")
+    weaknesses: str | None = Field(None, description="Where they fall short: your opening.")
+
+
+class Market(Strict):
+    trends: list[Text] = Field(default_factory=list, description="Trends that make now the time.")
+    competitors: list[Competitor] = Field(default_factory=list, description="Who else solves it.")
+    customers: list[Text] = Field(default_factory=list, description="Who pays, as concretely as you can.")
+
+
+class Business(Strict):
+    model: Literal["platform", "tool", "service"] = Field(
+        description="How the venture makes money: a platform others build on, a tool customers "
+        "use themselves, or a service you run for them."
+    )
+    summary: Text = Field(description="One or two sentences: what you sell, to whom.")
+    market: Market = Field(default_factory=Market, description="Trends, competitors, customers.")
+
+
+# --- team and stack -------------------------------------------------------------
+
+
+class Role(Strict):
+    id: Id
+    title: Text = Field(description="The role as it appears on the org chart.")
+    headcount: int = Field(1, ge=0, le=10_000, description="How many people fill this role.")
+    monthly_cost: Money = Field(
+        0, description="Fully loaded cost of one person per month, in the plan's currency."
+    )
+    responsibilities: list[Text] = Field(default_factory=list, description="What this role owns.")
+
+
+class StackEntry(Strict):
+    name: Text = Field(description="The technology, model or data set, e.g. PyTorch.")
+    kind: Literal["framework", "model", "dataset", "serving", "cloud", "tool"] = Field(
+        description="What part of the system it is."
+    )
+    licence: str | None = Field(
+        None,
+        description="Its licence (e.g. Apache-2.0, CC BY-NC 4.0). A licence that forbids "
+        "commercial use needs a legal risk in the register.",
+    )
+
+
+# --- goals ----------------------------------------------------------------------
+
+
+class Goal(Strict):
+    id: Id
+    statement: Text = Field(description="Specific: what will be true, in one sentence.")
+    metric: str | None = Field(
+        None,
+        description="Measurable: the metric name. The runner measures " + ", ".join(METRICS) + ".",
+    )
+    target: float | None = Field(
+        None, allow_inf_nan=False, description="Measurable: the number to reach."
+    )
+    direction: Literal[">=", "<="] = Field(
+        ">=", description="Whether the metric must end at or above ('>=') or at or below ('<=') the target."
+    )
+    baseline: float | None = Field(
+        None, allow_inf_nan=False, description="Where the metric stands today, if known."
+    )
+    deadline: dt.date | None = Field(None, description="Time-bound: the date it must be met by.")
+    owner: Id | None = Field(None, description="Assignable: the team role accountable for it.")
+    relevant_to: str | None = Field(
+        None, description="Relevant: why this goal matters to the venture or its customers."
+    )
+
+
+# --- routes ---------------------------------------------------------------------
+
+
+class Dataset(Strict):
+    source: Text = Field(description="builtin:NAME, or a path to a .csv or .jsonl file.")
+    text: str = Field("text", min_length=1, description="Column holding the input text.")
+    label: str = Field("label", min_length=1, description="Column holding the label.")
+
+
+class Compute(Strict):
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where to train: auto picks CUDA when present."
+    )
+    price_per_hour: Money = Field(
+        0, description="Price of one device-hour, in the plan's currency (for cost forecasts)."
+    )
+
+
+Scalar = float | int | str | bool
+
+
+class Route(Strict):
+    id: Id
+    chosen: bool = Field(False, description="The route the venture takes; exactly one is chosen.")
+    task: Text = Field(
+        "text-classification",
+        description="The route kind the runner executes (pluggable; text-classification is built in).",
+    )
+    model: Text = Field(description="builtin:NAME, a local directory, or a hub id.")
+    dataset: Dataset
+    hyperparameters: dict[str, Scalar] = Field(
+        default_factory=dict,
+        description="Training settings, e.g. learning_rate, batch_size, epochs, max_length, seed.",
+    )
+    search: dict[str, list[Scalar]] = Field(
+        default_factory=dict,
+        description="Optional grid: every combination of these values is trained; the best wins.",
+    )
+    limits: dict[str, int] = Field(
+        default_factory=dict,
+        description="Optional caps for a quick rehearsal, e.g. max_train_samples: 600.",
+    )
+    compute: Compute = Field(default_factory=Compute)
+    measures: list[Id] = Field(
+        default_factory=list, description="Ids of the goals this route produces evidence for."
+    )
+    description: str | None = Field(None, description="Why this route, in a sentence or two.")
+
+
+# --- tasks ----------------------------------------------------------------------
+
+
+class Estimate(Strict):
+    optimistic: float = Field(ge=0, allow_inf_nan=False, description="Best case, in calendar units.")
+    likely: float = Field(ge=0, allow_inf_nan=False, description="Most likely duration.")
+    pessimistic: float = Field(ge=0, allow_inf_nan=False, description="Worst realistic case.")
+
+    @model_validator(mode="after")
+    def ordered(self) -> Estimate:
+        if not self.optimistic <= self.likely <= self.pessimistic:
+            raise ValueError(
+                f"optimistic ({self.optimistic:g}) <= likely ({self.likely:g}) <= "
+                f"pessimistic ({self.pessimistic:g}) must hold"
+            )
+        return self
+
+
+class Task(Strict):
+    id: Id
+    name: Text | None = Field(None, description="What gets done; shown on the roadmap.")
+    owner: Id | None = Field(None, description="The team role doing the work.")
+    estimate: Estimate | None = Field(
+        None, description="Three-point estimate in calendar units; omitted for milestones."
+    )
+    depends_on: list[Id] = Field(
+        default_factory=list, description="Ids of tasks that must finish before this one starts."
+    )
+    phase: str | None = Field(None, description="Free text used to group the roadmap.")
+    milestone: bool = Field(False, description="A zero-duration checkpoint.")
+    route: Id | None = Field(
+        None, description="A route whose measured run informs this task (e.g. training)."
+    )
+
+    @model_validator(mode="after")
+    def duration_given(self) -> Task:
+        if self.milestone and self.estimate is not None:
+            raise ValueError("a milestone takes no time: remove its estimate or set milestone: false")
+        if not self.milestone and self.estimate is None:
+            raise ValueError(
+                "a task needs an estimate {optimistic, likely, pessimistic} (or milestone: true)"
+            )
+        return self
+
+
+# --- risks ----------------------------------------------------------------------
+
+
+class Range3(Strict):
+    low: float = Field(ge=0, allow_inf_nan=False)
+    likely: float = Field(ge=0, allow_inf_nan=False)
+    high: float = Field(ge=0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def ordered(self) -> Range3:
+        if not self.low <= self.likely <= self.high:
+            raise ValueError(
+                f"low ({self.low:g}) <= likely ({self.likely:g}) <= high ({self.high:g}) must hold"
+            )
+        return self
+
+
+Probability = Annotated[
+    float, Field(ge=0, le=1, allow_inf_nan=False, description="Chance it happens, 0 to 1.")
+]
+Impact = Annotated[
+    int, Field(ge=1, le=5, description="How bad it is if it happens: 1 (minor) to 5 (fatal).")
+]
+
+
+class Residual(Strict):
+    probability: Probability
+    impact: Impact
+
+
+class Risk(Strict):
+    id: Id
+    title: Text = Field(description="What could go wrong, in a few words.")
+    category: Literal["technical", "market", "resource", "legal"]
+    probability: Probability
+    impact: Impact
+    affects: list[Id] = Field(
+        default_factory=list, description="Ids of the tasks that slip when the risk occurs."
+    )
+    schedule_impact: Range3 | None = Field(
+        None, description="Calendar units added to each affected task when it occurs."
+    )
+    cost_impact: Range3 | None = Field(None, description="Money lost when it occurs.")
+    response: Literal["avoid", "transfer", "mitigate", "accept", "escalate"] | None = Field(
+        None, description="What you will do about it."
+    )
+    owner: Id | None = Field(None, description="The team role watching this risk.")
+    trigger: str | None = Field(None, description="The early sign that it is happening.")
+    mitigation: str | None = Field(None, description="What you do to reduce it.")
+    mitigation_cost: Money | None = Field(None, description="What the mitigation costs.")
+    residual: Residual | None = Field(None, description="Probability and impact after the response.")
+    goal: Id | None = Field(
+        None, description="A goal whose measurements inform this risk's probability."
+    )
+
+
+# --- budget ---------------------------------------------------------------------
+
+
+class BudgetItem(Strict):
+    id: Id
+    category: Text = Field(description="Spending category, e.g. compute, legal, data, marketing.")
+    amount: Money = Field(description="Amount per period, in the plan's currency.")
+    per: Literal["month", "once"] = Field("month", description="Monthly, or a one-off.")
+    month: int | None = Field(
+        None, ge=1, le=600, description="For a one-off: the month it falls in (1 = the start month)."
+    )
+    from_month: int = Field(1, ge=1, le=600, description="For a monthly item: the first month.")
+    until_month: int | None = Field(
+        None, ge=1, le=600, description="For a monthly item: the last month (open-ended if omitted)."
+    )
+
+
+class Revenue(Strict):
+    id: Id
+    amount: Money = Field(description="Revenue in the first month it arrives.")
+    per: Literal["month", "once"] = Field("month")
+    from_month: int = Field(1, ge=1, le=600, description="The first month with this revenue.")
+    growth: float = Field(
+        0, ge=-1, le=10, allow_inf_nan=False, description="Month-on-month growth, e.g. 0.15 for 15%."
+    )
+
+
+class Budget(Strict):
+    cash: Money = Field(0, description="Money in the bank at the plan's start.")
+    items: list[BudgetItem] = Field(default_factory=list, description="Costs besides the team.")
+    revenue: list[Revenue] = Field(default_factory=list, description="Expected income.")
+
+
+# --- measured runs (written by `ventureplan run`) -------------------------------
+
+
+class GoalResult(Strict):
+    value: float
+    target: float | None = None
+    met: bool | None = None
+    p_miss: float | None = Field(None, ge=0, le=1)
+
+
+class Measured(BaseModel):
+    """One run record. Written by the runner; later versions may add fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run: Text = Field(description="Unique run id; artifacts live in runs/<id>/.")
+    route: Id = Field(description="The route that was run.")
+    at: dt.datetime
+    device: str | None = None
+    versions: dict[str, str] = Field(default_factory=dict)
+    data: dict[str, int] = Field(default_factory=dict)
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    goals: dict[str, GoalResult] = Field(default_factory=dict)
+    training: dict[str, float] = Field(default_factory=dict)
+    forecast: dict[str, float] = Field(default_factory=dict)
+
+
+# --- the plan -------------------------------------------------------------------
+
+
+class Plan(Strict):
+    schema_: Literal["ventureplan/1"] = Field(
+        alias="schema", description="Format version of this file: ventureplan/1."
+    )
+    name: Text = Field(description="The venture or project name.")
+    language: Literal["en", "zh"] = Field("en", description="Report language.")
+    currency: str = Field("USD", min_length=1, max_length=8, description="ISO currency code.")
+    start: dt.date = Field(description="The day work starts (YYYY-MM-DD).")
+    calendar: Literal["workdays", "days"] = Field(
+        "workdays", description="workdays counts Monday to Friday; days counts every day."
+    )
+    distribution: Literal["pert", "triangular"] = Field(
+        "pert", description="How three-point estimates are sampled: beta-PERT or triangular."
+    )
+    business: Business | None = None
+    team: list[Role] = Field(default_factory=list, description="Roles; their ids are task owners.")
+    stack: list[StackEntry] = Field(default_factory=list, description="Technology choices.")
+    goals: list[Goal] = Field(default_factory=list, description="SMART goals.")
+    routes: list[Route] = Field(
+        default_factory=list, description="Technical routes; exactly one has chosen: true."
+    )
+    tasks: list[Task] = Field(default_factory=list, description="The work, with estimates.")
+    risks: list[Risk] = Field(default_factory=list, description="The risk register.")
+    budget: Budget = Field(default_factory=Budget)
+    measured: list[Measured] = Field(
+        default_factory=list, description="Run records written by `ventureplan run`; do not edit."
+    )
+
+    @property
+    def chosen_route(self) -> Route | None:
+        return next((r for r in self.routes if r.chosen), None)

@@ -1,0 +1,132 @@
+"""Turning Pydantic's validation errors into findings a founder can act on."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Finding, Path
+from .model import Plan
+
+
+def _unwrap(tp: Any) -> Any:
+    """`X | None` -> X, `Annotated[X, ...]` -> X."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    return {(f.alias or name): f for name, f in model.model_fields.items()}
+
+
+def model_at(path: Path, root: type[BaseModel] = Plan) -> type[BaseModel] | None:
+    """The model class that describes the mapping at `path`, if the path leads to one."""
+    tp: Any = root
+    for part in path:
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = _fields(tp).get(str(part))
+            if field is None:
+                return None
+            tp = field.annotation
+        elif origin is list:
+            tp = typing.get_args(tp)[0]
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def suggest(word: str, choices: list[str]) -> str | None:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _real_path(loc: tuple[Any, ...], data: Any, keep_last: bool) -> Path:
+    """Drop the parts of Pydantic's location that are not in the document (union tags)."""
+    path: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif keep_last and i == len(loc) - 1:
+            pass
+        else:
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def _message(err: Any, path: Path) -> tuple[str, str | None]:
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "missing":
+        field = path[-1]
+        model = model_at(path[:-1])
+        desc = None
+        if model is not None and str(field) in _fields(model):
+            desc = _fields(model)[str(field)].description
+        return f"required field `{field}` is missing", desc
+    if kind == "extra_forbidden":
+        field = str(path[-1])
+        model = model_at(path[:-1])
+        known = list(_fields(model)) if model else []
+        near = suggest(field, known)
+        if near:
+            return f"unknown field `{field}`; did you mean `{near}`?", None
+        return f"unknown field `{field}`", ("known fields: " + ", ".join(known)) if known else None
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
+        near = suggest(str(value), expected) if isinstance(value, str) else None
+        msg = f"{_short(value)} is not one of: {', '.join(expected)}"
+        return (msg + (f"; did you mean `{near}`?" if near else "")), None
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        return msg[len("Value error, ") :], None
+    if msg.startswith("Input should be"):
+        msg = "must be" + msg[len("Input should be") :]
+    if not isinstance(value, dict | list):
+        msg += f", got {_short(value)}"
+    return msg, None
+
+
+def schema_findings(exc: ValidationError, data: Any) -> list[Finding]:
+    """One finding per distinct location; union alternatives collapse into one."""
+    findings: list[Finding] = []
+    seen: set[Path] = set()
+    for err in exc.errors():
+        keep_last = err["type"] in ("missing", "extra_forbidden")
+        path = _real_path(tuple(err["loc"]), data, keep_last)
+        if path in seen:
+            continue
+        seen.add(path)
+        message, hint = _message(err, path)
+        code = "unknown-field" if err["type"] == "extra_forbidden" else "schema"
+        if err["type"] == "missing":
+            code = "missing-field"
+        findings.append(Finding(code, message, path=path, hint=hint))
+    return findings
