@@ -13,6 +13,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -23,6 +24,19 @@ MAX_BYTES = 64 * 1024 * 1024
 # (billion laughs) expands exponentially. Refuse expansion beyond this factor.
 MAX_EXPANSION = 10
 MIN_EXPANSION_BUDGET = 50_000
+
+
+class _PlanConstructor(SafeConstructor):
+    """Dates stay text here; Pydantic parses them and reports an impossible one in place."""
+
+
+_PlanConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+
+
+def _yaml(pure: bool = False) -> YAML:
+    yaml = YAML(typ="safe", pure=pure)
+    yaml.Constructor = _PlanConstructor
+    return yaml
 
 
 @dataclass
@@ -100,10 +114,11 @@ def decode(raw: bytes, file: str) -> str:
         ) from None
 
 
-def _expanded_size(root: Node, limit: int, file: str) -> int:
-    """Nodes the document would have with every alias expanded; stops past `limit`."""
+def _explosive_node(root: Node, limit: int, file: str) -> Node | None:
+    """The innermost node that expands past `limit` nodes once aliases are expanded."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
+    culprit: list[Node] = []
 
     def size(node: Node) -> int:
         key = id(node)
@@ -117,21 +132,23 @@ def _expanded_size(root: Node, limit: int, file: str) -> int:
             )
         active.add(key)
         total = 1
+        children: list[Node] = []
         if isinstance(node, MappingNode):
-            for k, v in node.value:
-                total += size(k) + size(v)
-                if total > limit:
-                    break
+            children = [n for pair in node.value for n in pair]
         elif isinstance(node, SequenceNode):
-            for v in node.value:
-                total += size(v)
-                if total > limit:
-                    break
+            children = node.value
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
         active.discard(key)
         sizes[key] = total
+        if total > limit and not culprit:
+            culprit.append(node)
         return total
 
-    return size(root)
+    size(root)
+    return culprit[0] if culprit else None
 
 
 def _distinct_nodes(root: Node) -> int:
@@ -159,12 +176,12 @@ def parse(text: str, file: str, *, as_json: bool = False) -> tuple[Any, SourceMa
             raise _error(file, "json-syntax", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno) from None
     # libyaml is fast but follows YAML 1.1 in places (it rejects `{a: b:c}`); the pure
     # parser reads YAML 1.2 like the round-trip writer does, so it decides what is valid.
-    yaml = YAML(typ="safe")
+    yaml = _yaml()
     try:
         try:
             root = yaml.compose(text)
         except MarkedYAMLError:
-            yaml = YAML(typ="safe", pure=True)
+            yaml = _yaml(pure=True)
             root = yaml.compose(text)
     except MarkedYAMLError as exc:
         if as_json:  # valid JSON that YAML reads differently (e.g. tabs): keep the data, lose lines
@@ -178,20 +195,22 @@ def parse(text: str, file: str, *, as_json: bool = False) -> tuple[Any, SourceMa
         raise _error(file, "empty", "the file holds no plan, only comments", hint="start from `ventureplan init`")
     distinct = _distinct_nodes(root)
     limit = max(MIN_EXPANSION_BUDGET, MAX_EXPANSION * distinct)
-    if _expanded_size(root, limit, file) > limit:
-        m = root.start_mark
+    bomb = _explosive_node(root, limit, file)
+    if bomb is not None:
         raise _error(
             file,
             "alias-bomb",
             f"YAML aliases expand this document beyond {limit:,} nodes (an alias bomb?)",
-            m.line + 1,
-            m.column + 1,
+            bomb.start_mark.line + 1,
+            bomb.start_mark.column + 1,
             hint="write the repeated parts out, or use fewer nested aliases",
         )
     try:
         data = yaml.constructor.construct_document(root)
     except MarkedYAMLError as exc:
         raise _yaml_error(file, exc) from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise _error(file, "yaml-value", f"YAML value error: {exc}") from None
     if not isinstance(data, dict):
         kind = type(data).__name__
         raise _error(file, "not-a-mapping", f"a plan is a mapping of fields (schema, name, tasks, ...), not a {kind}")

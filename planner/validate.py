@@ -99,6 +99,8 @@ def _message(err: Any, path: Path) -> tuple[str, str | None]:
         if near:
             return f"unknown field `{field}`; did you mean `{near}`?", None
         return f"unknown field `{field}`", ("known fields: " + ", ".join(known)) if known else None
+    if path == ("schema",):
+        return f"this file says schema: {_short(value)}; ventureplan reads schema: ventureplan/1", None
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
         near = suggest(str(value), expected) if isinstance(value, str) else None

@@ -31,7 +31,8 @@ def check(
     elif not result.valid:
         print_errors(f for f in result.findings if f.severity == "error")
         n = result.count("error")
-        typer.echo(f"{result.file}: invalid, {n} error{'s' if n != 1 else ''}", err=True)
+        if n > 1:  # one error stays one line
+            typer.echo(f"{result.file}: invalid, {n} errors", err=True)
     else:
         _report(result)
     raise typer.Exit(0 if result.valid else 1)
