@@ -46,7 +46,7 @@ def _report(result: CheckResult) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     for f in result.findings:
         letter = f"[{f.letter}]" if f.letter else ""
         console.print(f"[bold]{escape(result.file)}:{f.line}:{f.column}[/] [yellow]{f.severity}{escape(letter)}[/] "

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ventureplan.planner.starters import examples
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("example", examples())
+def test_init_then_check_is_clean(cli, tmp_path, example, lang):
+    path = tmp_path / "plan.yaml"
+    code, out, err = cli("init", path, "--example", example, "--lang", lang)
+    assert code == 0, err
+    assert f"Wrote {path}" in out
+    code, out, err = cli("check", "--json", path)
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["valid"] is True
+    assert doc["findings"] == []  # a starter is lint-clean
+
+
+def test_example_list_is_what_the_help_says():
+    assert examples() == ["minimal", "newslens"]
+
+
+def test_zh_starter_is_chinese_with_english_field_names(cli, tmp_path):
+    path = tmp_path / "plan.yaml"
+    cli("init", path, "--lang", "zh")
+    from ventureplan.planner.load import load_plan
+
+    plan = load_plan(path).plan
+    assert plan.language == "zh"
+    han = lambda s: any("\u4e00" <= c <= "\u9fff" for c in s)  # noqa: E731
+    assert han(plan.name) and han(plan.business.summary)
+    assert all(han(t.name) for t in plan.tasks)
+    assert all(han(r.title) for r in plan.risks)
+    assert all(han(g.statement) for g in plan.goals)
+    assert "depends_on:" in path.read_text()
+
+
+def test_init_refuses_to_overwrite(cli, tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text("mine\n")
+    code, out, err = cli("init", path)
+    assert code == 1
+    assert err.strip() == f"error: {path} already exists; pass --force to overwrite it"
+    assert path.read_text() == "mine\n"
+    code, _, _ = cli("init", path, "--force")
+    assert code == 0 and path.read_text().startswith("#")
+
+
+@pytest.mark.parametrize("args", [["--lang", "fr"], ["--example", "nope"]])
+def test_init_bad_option_is_usage_error(cli, tmp_path, args):
+    path = tmp_path / "plan.yaml"
+    code, out, err = cli("init", path, *args)
+    assert code == 2
+    assert not path.exists()
+
+
+def test_init_into_missing_folder(cli, tmp_path):
+    code, out, err = cli("init", tmp_path / "no" / "plan.yaml")
+    assert code == 1 and "does not exist" in err
+
+
+def test_check_human_output_lists_warnings_with_fixes(cli, small_plan):
+    text = small_plan.read_text().replace("    deadline: 2027-03-31\n", "")
+    small_plan.write_text(text)
+    code, out, err = cli("check", small_plan)
+    assert code == 0
+    assert f"{small_plan}:19:5 warning[T] goals[0]: goal 'g-quality' has no deadline" in out
+    assert "fix: add deadline: YYYY-MM-DD" in out
+    assert "is valid: 3 tasks, 1 risk, 1 goal; 1 warning" in out
+
+
+def test_check_json_is_only_json(cli, small_plan):
+    code, out, err = cli("check", "--json", small_plan)
+    assert code == 0
+    assert json.loads(out) == {"file": str(small_plan), "valid": True,
+                               "counts": {"error": 0, "warning": 0, "info": 0}, "findings": []}
+
+
+def test_usage_errors_exit_2(cli):
+    assert cli("check")[0] == 2
+    assert cli("frobnicate")[0] == 2
+
+
+def test_schema_command_prints_json(cli):
+    code, out, err = cli("schema")
+    assert code == 0 and json.loads(out)["title"] == "ventureplan plan file"
+
+
+def test_help_lists_commands_and_examples():
+    proc = subprocess.run([sys.executable, "-m", "ventureplan.planner.cli", "check", "--help"],
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"})
+    assert "Example: ventureplan check plan.yaml" in proc.stdout
+
+
+def test_planner_import_stays_light():
+    code = (
+        "import sys, ventureplan.planner, ventureplan.planner.cli.main, ventureplan.planner.check;"
+        "heavy = [m for m in ('torch', 'transformers', 'weasyprint', 'matplotlib', 'networkx')"
+        " if m in sys.modules]; print(','.join(heavy))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""

@@ -1,0 +1,115 @@
+"""Outside plugins: installed through the entry-point group, or registered in process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GOOD
+from ventureplan.planner.check import check_file, lint
+from ventureplan.planner.load import load_plan
+from ventureplan.planner.plugin_manager import Manager
+
+SAMPLE = Path(__file__).parent / "sample"
+
+
+def _install(site: Path, name: str, module: str) -> None:
+    """Install a plugin the way pip would: a dist-info folder with entry_points.txt."""
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[ventureplan]\n{name} = {module}\n")
+    (site / f"{module}.py").write_text((SAMPLE / f"{module}.py").read_text())
+
+
+def _run(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "VENTUREPLAN_DISABLE_PLUGIN_AUTOLOAD"}
+    env["PYTHONPATH"] = str(site)
+    env["COLUMNS"] = "200"
+    return subprocess.run([sys.executable, "-m", "ventureplan.planner.cli", *args],
+                          capture_output=True, text=True, env=env, check=False)
+
+
+@pytest.fixture
+def site(tmp_path):
+    return tmp_path / "site"
+
+
+def test_installed_plugin_is_listed_and_used_by_check(site):
+    _install(site, "vp-sample", "vp_sample_plugin")
+    listed = json.loads(_run(site, "plugins", "--json").stdout)
+    sample = next(p for p in listed if p["name"] == "vp-sample")
+    assert sample == {"name": "vp-sample", "module": "vp_sample_plugin", "distribution": "vp-sample",
+                      "hooks": ["plan_checks"], "error": None, "builtin": False}
+    assert {p["name"] for p in listed if p["builtin"]} >= {"smart", "licences"}
+
+    proc = _run(site, "check", "--json", str(GOOD / "small.yaml"))
+    assert proc.returncode == 0
+    (finding,) = json.loads(proc.stdout)["findings"]
+    assert finding["code"] == "sample-pricing"
+    assert finding["plugin"] == "vp-sample"
+    assert (finding["line"], finding["letter"]) == (10, "S")
+
+
+def test_builtin_only_mode_skips_outside_plugins(site):
+    _install(site, "vp-sample", "vp_sample_plugin")
+    env_proc = subprocess.run(
+        [sys.executable, "-m", "ventureplan.planner.cli", "check", "--json", str(GOOD / "small.yaml")],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONPATH": str(site), "VENTUREPLAN_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert json.loads(env_proc.stdout)["findings"] == []
+
+
+def test_a_plugin_that_raises_is_named_not_a_crash(site):
+    _install(site, "vp-crash", "vp_crashing_plugin")
+    proc = _run(site, "check", str(GOOD / "small.yaml"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "error: plugin 'vp-crash' raised RuntimeError: boom" in proc.stderr
+
+
+def test_a_plugin_that_fails_to_import_is_named(site):
+    _install(site, "vp-broken", "vp_broken_import")
+    proc = _run(site, "plugins")
+    assert proc.returncode == 0
+    assert "vp-broken" in proc.stdout and "ModuleNotFoundError" in proc.stdout
+    proc = _run(site, "check", str(GOOD / "small.yaml"))
+    assert proc.returncode == 1
+    assert "plugin 'vp-broken' could not be loaded: ModuleNotFoundError" in proc.stderr
+
+
+def test_registered_plugin_is_used_in_process():
+    import vp_sample_plugin  # type: ignore[import-not-found]
+
+    pm = Manager()
+    pm.load_entry_points()
+    pm.register(vp_sample_plugin, name="sample")
+    findings = lint(load_plan(GOOD / "small.yaml"), pm)
+    assert [(f.code, f.plugin) for f in findings] == [("sample-pricing", "sample")]
+
+
+def test_check_file_uses_the_given_manager():
+    import vp_crashing_plugin  # type: ignore[import-not-found]
+
+    pm = Manager()
+    pm.register(vp_crashing_plugin, name="crash")
+    result = check_file(GOOD / "small.yaml", pm)
+    assert not result.valid
+    assert result.findings[0].message == "plugin 'crash' raised RuntimeError: boom"
+
+
+def test_every_hook_has_a_test():
+    """datasette's rule: a hook nobody tests is a hook nobody can rely on."""
+    from ventureplan.planner import hookspecs
+
+    hooks = [n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "ventureplan_spec")]
+    tests = "".join(p.read_text() for p in Path(__file__).parent.parent.rglob("*.py"))
+    assert hooks
+    for hook in hooks:
+        assert f"def {hook}(" in (SAMPLE / "vp_sample_plugin.py").read_text() or f"hook.{hook}" in tests, hook
