@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from .errors import Finding, PlanError
 from .load import LoadedPlan, load_plan
@@ -31,16 +32,28 @@ def lint(loaded: LoadedPlan, pm: Manager | None = None) -> list[Finding]:
     pm = pm or get_plugin_manager()
     findings: list[Finding] = []
     for info in pm.failed:
-        findings.append(Finding("plugin-failed", f"plugin '{info.name}' could not be loaded: {info.error}",
-                                severity="error", plugin=info.name,
-                                hint=f"fix or uninstall the package that provides it ({info.module})"))
+        findings.append(
+            Finding(
+                "plugin-failed",
+                f"plugin '{info.name}' could not be loaded: {info.error}",
+                severity="error",
+                plugin=info.name,
+                hint=f"fix or uninstall the package that provides it ({info.module})",
+            )
+        )
     for impl in reversed(pm.hook.plan_checks.get_hookimpls()):
         try:
-            found = impl.function(plan=loaded.plan) or []
+            found = cast("list[Finding]", impl.function(plan=loaded.plan) or [])
         except Exception as exc:
-            findings.append(Finding("plugin-failed", f"plugin '{impl.plugin_name}' raised {type(exc).__name__}: {exc}",
-                                    severity="error", plugin=impl.plugin_name,
-                                    hint="report it to the plugin's authors, or uninstall it"))
+            findings.append(
+                Finding(
+                    "plugin-failed",
+                    f"plugin '{impl.plugin_name}' raised {type(exc).__name__}: {exc}",
+                    severity="error",
+                    plugin=impl.plugin_name,
+                    hint="report it to the plugin's authors, or uninstall it",
+                )
+            )
             continue
         for f in found:
             f.plugin = f.plugin or impl.plugin_name

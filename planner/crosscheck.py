@@ -41,8 +41,14 @@ def _refs(
         if ref is None or ref in known:
             continue
         near = suggest(ref, list(known))
-        hint = f"did you mean '{near}'?" if near else (
-            f"known {what} ids: {', '.join(list(known)[:12])}" if known else f"add a {what} first"
+        hint = (
+            f"did you mean '{near}'?"
+            if near
+            else (
+                f"known {what} ids: {', '.join(list(known)[:12])}"
+                if known
+                else f"add a {what} first"
+            )
         )
         out.append(Finding("unknown-id", f"unknown {what} id '{ref}'", path=path, hint=hint))
     return out
@@ -101,66 +107,124 @@ def cross_check(plan: Plan) -> list[Finding]:
     out += _refs(((("tasks", i, "owner"), t.owner) for i, t in enumerate(plan.tasks)), team, "team")
     out += _refs(((("risks", i, "owner"), r.owner) for i, r in enumerate(plan.risks)), team, "team")
     out += _refs(
-        ((("tasks", i, "depends_on", j), d) for i, t in enumerate(plan.tasks) for j, d in enumerate(t.depends_on)),
+        (
+            (("tasks", i, "depends_on", j), d)
+            for i, t in enumerate(plan.tasks)
+            for j, d in enumerate(t.depends_on)
+        ),
         tasks,
         "task",
     )
     out += _refs(
-        ((("risks", i, "affects", j), a) for i, r in enumerate(plan.risks) for j, a in enumerate(r.affects)),
+        (
+            (("risks", i, "affects", j), a)
+            for i, r in enumerate(plan.risks)
+            for j, a in enumerate(r.affects)
+        ),
         tasks,
         "task",
     )
-    out += _refs(((("tasks", i, "route"), t.route) for i, t in enumerate(plan.tasks)), routes, "route")
     out += _refs(
-        ((("routes", i, "measures", j), g) for i, r in enumerate(plan.routes) for j, g in enumerate(r.measures)),
+        ((("tasks", i, "route"), t.route) for i, t in enumerate(plan.tasks)), routes, "route"
+    )
+    out += _refs(
+        (
+            (("routes", i, "measures", j), g)
+            for i, r in enumerate(plan.routes)
+            for j, g in enumerate(r.measures)
+        ),
         goals,
         "goal",
     )
     out += _refs(((("risks", i, "goal"), r.goal) for i, r in enumerate(plan.risks)), goals, "goal")
-    out += _refs(((("measured", i, "route"), m.route) for i, m in enumerate(plan.measured)), routes, "route")
+    out += _refs(
+        ((("measured", i, "route"), m.route) for i, m in enumerate(plan.measured)), routes, "route"
+    )
 
     for i, t in enumerate(plan.tasks):
         if t.id in t.depends_on:
-            out.append(Finding("cycle", f"task '{t.id}' depends on itself", path=("tasks", i, "depends_on")))
+            out.append(
+                Finding(
+                    "cycle", f"task '{t.id}' depends on itself", path=("tasks", i, "depends_on")
+                )
+            )
     if not any(f.code == "cycle" for f in out):
         out += _cycle(plan, tasks)
 
     chosen = [i for i, r in enumerate(plan.routes) if r.chosen]
     if not plan.routes:
-        out.append(Finding("chosen-route", "the plan has no technical route", path=("routes",),
-                           hint="add a route with chosen: true"))
+        out.append(
+            Finding(
+                "chosen-route",
+                "the plan has no technical route",
+                path=("routes",),
+                hint="add a route with chosen: true",
+            )
+        )
     elif not chosen:
-        out.append(Finding("chosen-route", "no route has chosen: true", path=("routes",),
-                           hint="mark the route you will take with chosen: true"))
+        out.append(
+            Finding(
+                "chosen-route",
+                "no route has chosen: true",
+                path=("routes",),
+                hint="mark the route you will take with chosen: true",
+            )
+        )
     for i in chosen[1:]:
         first = plan.routes[chosen[0]].id
-        out.append(Finding("chosen-route", f"two routes are chosen ('{first}' and '{plan.routes[i].id}')",
-                           path=("routes", i, "chosen"), hint="exactly one route has chosen: true"))
+        out.append(
+            Finding(
+                "chosen-route",
+                f"two routes are chosen ('{first}' and '{plan.routes[i].id}')",
+                path=("routes", i, "chosen"),
+                hint="exactly one route has chosen: true",
+            )
+        )
 
     for i, r in enumerate(plan.routes):
-        for field, known, what in ((r.model, MODELS, "model"), (r.dataset.source, DATASETS, "data set")):
+        for field, known, what in (
+            (r.model, MODELS, "model"),
+            (r.dataset.source, DATASETS, "data set"),
+        ):
             name = builtin_name(field)
             if name is not None and name not in known:
                 near = suggest(name, list(known))
                 sub = "dataset", "source"
-                out.append(Finding(
-                    "unknown-builtin",
-                    f"unknown built-in {what} '{field}'",
-                    path=("routes", i, *(("model",) if what == "model" else sub)),
-                    hint=f"did you mean 'builtin:{near}'?" if near
-                    else "built-in: " + ", ".join("builtin:" + k for k in known),
-                ))
+                out.append(
+                    Finding(
+                        "unknown-builtin",
+                        f"unknown built-in {what} '{field}'",
+                        path=("routes", i, *(("model",) if what == "model" else sub)),
+                        hint=f"did you mean 'builtin:{near}'?"
+                        if near
+                        else "built-in: " + ", ".join("builtin:" + k for k in known),
+                    )
+                )
 
     for i, g in enumerate(plan.goals):
         if g.deadline is not None and g.deadline < plan.start:
-            out.append(Finding("deadline-before-start",
-                               f"deadline {g.deadline} is before the plan starts ({plan.start})",
-                               path=("goals", i, "deadline")))
+            out.append(
+                Finding(
+                    "deadline-before-start",
+                    f"deadline {g.deadline} is before the plan starts ({plan.start})",
+                    path=("goals", i, "deadline"),
+                )
+            )
     for i, item in enumerate(plan.budget.items):
         if item.per == "once" and item.month is None:
-            out.append(Finding("schema", "a one-off item needs the month it falls in (month: 1 is the start month)",
-                               path=("budget", "items", i)))
+            out.append(
+                Finding(
+                    "schema",
+                    "a one-off item needs the month it falls in (month: 1 is the start month)",
+                    path=("budget", "items", i),
+                )
+            )
         if item.until_month is not None and item.until_month < item.from_month:
-            out.append(Finding("schema", f"until_month ({item.until_month}) is before from_month ({item.from_month})",
-                               path=("budget", "items", i, "until_month")))
+            out.append(
+                Finding(
+                    "schema",
+                    f"until_month ({item.until_month}) is before from_month ({item.from_month})",
+                    path=("budget", "items", i, "until_month"),
+                )
+            )
     return out

@@ -46,7 +46,9 @@ class Competitor(Strict):
 class Market(Strict):
     trends: list[Text] = Field(default_factory=list, description="Trends that make now the time.")
     competitors: list[Competitor] = Field(default_factory=list, description="Who else solves it.")
-    customers: list[Text] = Field(default_factory=list, description="Who pays, as concretely as you can.")
+    customers: list[Text] = Field(
+        default_factory=list, description="Who pays, as concretely as you can."
+    )
 
 
 class Business(Strict):
@@ -97,7 +99,9 @@ class Goal(Strict):
         None, allow_inf_nan=False, description="Measurable: the number to reach."
     )
     direction: Literal[">=", "<="] = Field(
-        ">=", description="Whether the metric must end at or above ('>=') or at or below ('<=') the target."
+        ">=",
+        description="Whether the metric must end at or above ('>=') "
+        "or at or below ('<=') the target.",
     )
     baseline: float | None = Field(
         None, allow_inf_nan=False, description="Where the metric stands today, if known."
@@ -135,7 +139,8 @@ class Route(Strict):
     chosen: bool = Field(False, description="The route the venture takes; exactly one is chosen.")
     task: Text = Field(
         "text-classification",
-        description="The route kind the runner executes (pluggable; text-classification is built in).",
+        description="The route kind the runner executes "
+        "(pluggable; text-classification is built in).",
     )
     model: Text = Field(description="builtin:NAME, a local directory, or a hub id.")
     dataset: Dataset
@@ -162,7 +167,9 @@ class Route(Strict):
 
 
 class Estimate(Strict):
-    optimistic: float = Field(ge=0, allow_inf_nan=False, description="Best case, in calendar units.")
+    optimistic: float = Field(
+        ge=0, allow_inf_nan=False, description="Best case, in calendar units."
+    )
     likely: float = Field(ge=0, allow_inf_nan=False, description="Most likely duration.")
     pessimistic: float = Field(ge=0, allow_inf_nan=False, description="Worst realistic case.")
 
@@ -195,7 +202,9 @@ class Task(Strict):
     @model_validator(mode="after")
     def duration_given(self) -> Task:
         if self.milestone and self.estimate is not None:
-            raise ValueError("a milestone takes no time: remove its estimate or set milestone: false")
+            raise ValueError(
+                "a milestone takes no time: remove its estimate or set milestone: false"
+            )
         if not self.milestone and self.estimate is None:
             raise ValueError(
                 "a task needs an estimate {optimistic, likely, pessimistic} (or milestone: true)"
@@ -253,7 +262,9 @@ class Risk(Strict):
     trigger: str | None = Field(None, description="The early sign that it is happening.")
     mitigation: str | None = Field(None, description="What you do to reduce it.")
     mitigation_cost: Money | None = Field(None, description="What the mitigation costs.")
-    residual: Residual | None = Field(None, description="Probability and impact after the response.")
+    residual: Residual | None = Field(
+        None, description="Probability and impact after the response."
+    )
     goal: Id | None = Field(
         None, description="A goal whose measurements inform this risk's probability."
     )
@@ -268,11 +279,17 @@ class BudgetItem(Strict):
     amount: Money = Field(description="Amount per period, in the plan's currency.")
     per: Literal["month", "once"] = Field("month", description="Monthly, or a one-off.")
     month: int | None = Field(
-        None, ge=1, le=600, description="For a one-off: the month it falls in (1 = the start month)."
+        None,
+        ge=1,
+        le=600,
+        description="For a one-off: the month it falls in (1 = the start month).",
     )
     from_month: int = Field(1, ge=1, le=600, description="For a monthly item: the first month.")
     until_month: int | None = Field(
-        None, ge=1, le=600, description="For a monthly item: the last month (open-ended if omitted)."
+        None,
+        ge=1,
+        le=600,
+        description="For a monthly item: the last month (open-ended if omitted).",
     )
 
 
@@ -282,7 +299,11 @@ class Revenue(Strict):
     per: Literal["month", "once"] = Field("month")
     from_month: int = Field(1, ge=1, le=600, description="The first month with this revenue.")
     growth: float = Field(
-        0, ge=-1, le=10, allow_inf_nan=False, description="Month-on-month growth, e.g. 0.15 for 15%."
+        0,
+        ge=-1,
+        le=10,
+        allow_inf_nan=False,
+        description="Month-on-month growth, e.g. 0.15 for 15%.",
     )
 
 

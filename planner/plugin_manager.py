@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
+
 import pluggy
 
 from . import hookspecs
@@ -53,7 +54,9 @@ class Manager(pluggy.PluginManager):
                 self.register(ep.load(), name=ep.name)
                 self.dists[ep.name] = dist
             except Exception as exc:  # a broken plugin must not break the tool
-                self.failed.append(PluginInfo(ep.name, ep.value, dist, error=f"{type(exc).__name__}: {exc}"))
+                self.failed.append(
+                    PluginInfo(ep.name, ep.value, dist, error=f"{type(exc).__name__}: {exc}")
+                )
 
     def infos(self) -> list[PluginInfo]:
         out = []

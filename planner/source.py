@@ -65,9 +65,12 @@ class SourceMap:
                             return (k.start_mark.line + 1, k.start_mark.column + 1)
                         nxt = v
                         break
-            elif isinstance(node, SequenceNode) and isinstance(part, int):
-                if 0 <= part < len(node.value):
-                    nxt = node.value[part]
+            elif (
+                isinstance(node, SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                nxt = node.value[part]
             if nxt is None:
                 break
             node = nxt
@@ -81,7 +84,9 @@ class SourceMap:
         return finding
 
 
-def _error(file: str, code: str, message: str, line: int = 1, col: int = 1, hint: str | None = None) -> PlanError:
+def _error(
+    file: str, code: str, message: str, line: int = 1, col: int = 1, hint: str | None = None
+) -> PlanError:
     return PlanError([Finding(code, message, file=file, line=line, column=col, hint=hint)])
 
 
@@ -93,7 +98,9 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
 def decode(raw: bytes, file: str) -> str:
     """The file's text, or a clear error for an empty, binary, huge or non-UTF-8 file."""
     if len(raw) > MAX_BYTES:
-        raise _error(file, "too-large", f"the file is {len(raw) // 2**20} MiB; a plan is at most 64 MiB")
+        raise _error(
+            file, "too-large", f"the file is {len(raw) // 2**20} MiB; a plan is at most 64 MiB"
+        )
     if not raw.strip():
         raise _error(file, "empty", "the file is empty", hint="start from `ventureplan init`")
     nul = raw.find(b"\x00")
@@ -127,8 +134,11 @@ def _explosive_node(root: Node, limit: int, file: str) -> Node | None:
         if key in active:
             m = node.start_mark
             raise _error(
-                file, "recursive-alias", "an alias refers to the node that contains it",
-                m.line + 1, m.column + 1,
+                file,
+                "recursive-alias",
+                "an alias refers to the node that contains it",
+                m.line + 1,
+                m.column + 1,
             )
         active.add(key)
         total = 1
@@ -173,7 +183,9 @@ def parse(text: str, file: str, *, as_json: bool = False) -> tuple[Any, SourceMa
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _error(file, "json-syntax", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno) from None
+            raise _error(
+                file, "json-syntax", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno
+            ) from None
     # libyaml is fast but follows YAML 1.1 in places (it rejects `{a: b:c}`); the pure
     # parser reads YAML 1.2 like the round-trip writer does, so it decides what is valid.
     yaml = _yaml()
@@ -192,7 +204,12 @@ def parse(text: str, file: str, *, as_json: bool = False) -> tuple[Any, SourceMa
     except RecursionError:
         raise _error(file, "too-deep", "the document is nested too deeply") from None
     if root is None:
-        raise _error(file, "empty", "the file holds no plan, only comments", hint="start from `ventureplan init`")
+        raise _error(
+            file,
+            "empty",
+            "the file holds no plan, only comments",
+            hint="start from `ventureplan init`",
+        )
     distinct = _distinct_nodes(root)
     limit = max(MIN_EXPANSION_BUDGET, MAX_EXPANSION * distinct)
     bomb = _explosive_node(root, limit, file)
@@ -213,7 +230,11 @@ def parse(text: str, file: str, *, as_json: bool = False) -> tuple[Any, SourceMa
         raise _error(file, "yaml-value", f"YAML value error: {exc}") from None
     if not isinstance(data, dict):
         kind = type(data).__name__
-        raise _error(file, "not-a-mapping", f"a plan is a mapping of fields (schema, name, tasks, ...), not a {kind}")
+        raise _error(
+            file,
+            "not-a-mapping",
+            f"a plan is a mapping of fields (schema, name, tasks, ...), not a {kind}",
+        )
     return data, SourceMap(file, root)
 
 
@@ -233,7 +254,9 @@ def read(path: FsPath) -> tuple[Any, SourceMap]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise _error(file, "not-found", "no such file", hint="check the path, or run `ventureplan init`") from None
+        raise _error(
+            file, "not-found", "no such file", hint="check the path, or run `ventureplan init`"
+        ) from None
     except IsADirectoryError:
         raise _error(file, "not-a-file", "this is a folder, not a plan file") from None
     except OSError as exc:

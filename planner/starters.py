@@ -19,5 +19,9 @@ def starter_text(example: str, lang: str) -> str:
     if lang not in LANGUAGES:
         raise VenturePlanError(f"unknown language '{lang}'; choose one of: {', '.join(LANGUAGES)}")
     if example not in examples():
-        raise VenturePlanError(f"unknown example '{example}'; choose one of: {', '.join(examples())}")
-    return (files("ventureplan.templates") / "starters" / f"{example}.{lang}.yaml").read_text("utf-8")
+        raise VenturePlanError(
+            f"unknown example '{example}'; choose one of: {', '.join(examples())}"
+        )
+    return (files("ventureplan.templates") / "starters" / f"{example}.{lang}.yaml").read_text(
+        "utf-8"
+    )

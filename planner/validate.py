@@ -69,9 +69,9 @@ def _real_path(loc: tuple[Any, ...], data: Any, keep_last: bool) -> Path:
     path: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             node = node[part]
         elif keep_last and i == len(loc) - 1:
             pass
@@ -100,7 +100,10 @@ def _message(err: Any, path: Path) -> tuple[str, str | None]:
             return f"unknown field `{field}`; did you mean `{near}`?", None
         return f"unknown field `{field}`", ("known fields: " + ", ".join(known)) if known else None
     if path == ("schema",):
-        return f"this file says schema: {_short(value)}; ventureplan reads schema: ventureplan/1", None
+        return (
+            f"this file says schema: {_short(value)}; ventureplan reads schema: ventureplan/1",
+            None,
+        )
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
         near = suggest(str(value), expected) if isinstance(value, str) else None

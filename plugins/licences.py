@@ -38,17 +38,26 @@ def plan_checks(plan: Plan) -> list[Finding]:
     route = plan.chosen_route
     if route is not None:
         i = plan.routes.index(route)
-        for ref, table, path in ((route.model, MODELS, ("model",)), (route.dataset.source, DATASETS, ("dataset", "source"))):
+        for ref, table, path in (
+            (route.model, MODELS, ("model",)),
+            (route.dataset.source, DATASETS, ("dataset", "source")),
+        ):
             b = table.get(builtin_name(ref) or "")
             if b is not None and not b.commercial_use:
                 suspects.append((("routes", i, *path), b.name, b.licence, (b.name, *b.aliases)))
     out = []
-    for path, name, licence, names in suspects:
+    for where, name, licence, names in suspects:
         if not _covered(plan, names):
-            out.append(Finding(
-                "licence-non-commercial",
-                f"{name} is licensed '{licence}', which forbids commercial use, and no legal risk covers it",
-                severity="warning", path=path, letter="A",
-                hint=f"add a risk with category: legal that names {name} and how you will replace or license it",
-            ))
+            out.append(
+                Finding(
+                    "licence-non-commercial",
+                    f"{name} is licensed '{licence}', which forbids commercial use, "
+                    "and no legal risk covers it",
+                    severity="warning",
+                    path=where,
+                    letter="A",
+                    hint=f"add a risk with category: legal that names {name} "
+                    "and how you will replace or license it",
+                )
+            )
     return out

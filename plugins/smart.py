@@ -25,35 +25,99 @@ def plan_checks(plan: Plan) -> list[Finding]:
     for i, g in enumerate(plan.goals):
         at = ("goals", i)
         if _vague(g.statement):
-            out.append(_lint("goal-vague", "S", f"goal '{g.id}' is too short to be specific", (*at, "statement"),
-                             "say what will be true, for whom, and how it is measured"))
+            out.append(
+                _lint(
+                    "goal-vague",
+                    "S",
+                    f"goal '{g.id}' is too short to be specific",
+                    (*at, "statement"),
+                    "say what will be true, for whom, and how it is measured",
+                )
+            )
         if g.metric is None or g.target is None:
-            missing = " and ".join(n for n, v in (("metric", g.metric), ("target", g.target)) if v is None)
-            out.append(_lint("goal-no-metric", "M", f"goal '{g.id}' has no {missing}", at,
-                             "add metric (e.g. macro_f1) and target (e.g. 0.9)"))
+            missing = " and ".join(
+                n for n, v in (("metric", g.metric), ("target", g.target)) if v is None
+            )
+            out.append(
+                _lint(
+                    "goal-no-metric",
+                    "M",
+                    f"goal '{g.id}' has no {missing}",
+                    at,
+                    "add metric (e.g. macro_f1) and target (e.g. 0.9)",
+                )
+            )
         elif g.metric in METRICS and g.id not in measured:
-            out.append(_lint("goal-unmeasured", "M", f"no route measures goal '{g.id}' ({g.metric})", at,
-                             f"add '{g.id}' to the chosen route's measures"))
+            out.append(
+                _lint(
+                    "goal-unmeasured",
+                    "M",
+                    f"no route measures goal '{g.id}' ({g.metric})",
+                    at,
+                    f"add '{g.id}' to the chosen route's measures",
+                )
+            )
         if g.owner is None:
-            out.append(_lint("goal-no-owner", "A", f"goal '{g.id}' has no owner", at,
-                             "set owner to the team role accountable for it"))
+            out.append(
+                _lint(
+                    "goal-no-owner",
+                    "A",
+                    f"goal '{g.id}' has no owner",
+                    at,
+                    "set owner to the team role accountable for it",
+                )
+            )
         if g.relevant_to is None:
-            out.append(_lint("goal-no-relevance", "R", f"goal '{g.id}' does not say why it matters", at,
-                             "add relevant_to: the customer or business reason"))
+            out.append(
+                _lint(
+                    "goal-no-relevance",
+                    "R",
+                    f"goal '{g.id}' does not say why it matters",
+                    at,
+                    "add relevant_to: the customer or business reason",
+                )
+            )
         if g.deadline is None:
-            out.append(_lint("goal-no-deadline", "T", f"goal '{g.id}' has no deadline", at,
-                             "add deadline: YYYY-MM-DD"))
+            out.append(
+                _lint(
+                    "goal-no-deadline",
+                    "T",
+                    f"goal '{g.id}' has no deadline",
+                    at,
+                    "add deadline: YYYY-MM-DD",
+                )
+            )
     for i, r in enumerate(plan.risks):
         at = ("risks", i)
         if r.owner is None:
-            out.append(_lint("risk-no-owner", "A", f"risk '{r.id}' has no owner", at,
-                             "set owner to the team role that watches it"))
+            out.append(
+                _lint(
+                    "risk-no-owner",
+                    "A",
+                    f"risk '{r.id}' has no owner",
+                    at,
+                    "set owner to the team role that watches it",
+                )
+            )
         if r.response is None:
-            out.append(_lint("risk-no-response", "A", f"risk '{r.id}' has no response", at,
-                             "set response: avoid, transfer, mitigate, accept or escalate"))
+            out.append(
+                _lint(
+                    "risk-no-response",
+                    "A",
+                    f"risk '{r.id}' has no response",
+                    at,
+                    "set response: avoid, transfer, mitigate, accept or escalate",
+                )
+            )
         lvl = level(score(r.probability, r.impact))
         if r.response == "accept" and lvl in ("high", "critical") and not r.trigger:
-            out.append(_lint("risk-accepted-blind", "A",
-                             f"{lvl} risk '{r.id}' is accepted with no trigger to watch", at,
-                             "add trigger: the early sign that it is happening"))
+            out.append(
+                _lint(
+                    "risk-accepted-blind",
+                    "A",
+                    f"{lvl} risk '{r.id}' is accepted with no trigger to watch",
+                    at,
+                    "add trigger: the early sign that it is happening",
+                )
+            )
     return out

@@ -25,7 +25,6 @@ def small_plan(tmp_path: Path) -> Path:
 def cli():
     """Run the CLI in-process; returns (exit_code, stdout, stderr)."""
     from typer.testing import CliRunner
-
     from ventureplan.planner.cli.main import app
 
     runner = CliRunner()

@@ -11,7 +11,9 @@ from .output import print_errors, print_json
 
 def check(
     plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
-    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
 ) -> None:
     """Validate a plan and lint it against SMART practice.
 
@@ -22,12 +24,14 @@ def check(
     """
     result = check_file(plan)
     if json_:
-        print_json({
-            "file": result.file,
-            "valid": result.valid,
-            "counts": {s: result.count(s) for s in ("error", "warning", "info")},
-            "findings": [f.to_dict() for f in result.findings],
-        })
+        print_json(
+            {
+                "file": result.file,
+                "valid": result.valid,
+                "counts": {s: result.count(s) for s in ("error", "warning", "info")},
+                "findings": [f.to_dict() for f in result.findings],
+            }
+        )
     elif not result.valid:
         print_errors(f for f in result.findings if f.severity == "error")
         n = result.count("error")
@@ -49,12 +53,17 @@ def _report(result: CheckResult) -> None:
     console = Console(highlight=False, soft_wrap=True)
     for f in result.findings:
         letter = f"[{f.letter}]" if f.letter else ""
-        console.print(f"[bold]{escape(result.file)}:{f.line}:{f.column}[/] [yellow]{f.severity}{escape(letter)}[/] "
-                      f"[cyan]{escape(f.where)}[/]: {escape(f.message)}")
+        console.print(
+            f"[bold]{escape(result.file)}:{f.line}:{f.column}[/] "
+            f"[yellow]{f.severity}{escape(letter)}[/] "
+            f"[cyan]{escape(f.where)}[/]: {escape(f.message)}"
+        )
         if f.hint:
             console.print(f"    [dim]fix: {escape(f.hint)}[/]")
     assert result.loaded is not None
     plan = result.loaded.plan
-    console.print(f"[green]✓[/] {escape(result.file)} is valid: {_plural(len(plan.tasks), 'task')}, "
-                  f"{_plural(len(plan.risks), 'risk')}, {_plural(len(plan.goals), 'goal')}; "
-                  f"{_plural(result.count('warning'), 'warning')}")
+    console.print(
+        f"[green]✓[/] {escape(result.file)} is valid: {_plural(len(plan.tasks), 'task')}, "
+        f"{_plural(len(plan.risks), 'risk')}, {_plural(len(plan.goals), 'goal')}; "
+        f"{_plural(result.count('warning'), 'warning')}"
+    )

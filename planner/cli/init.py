@@ -13,8 +13,12 @@ from .output import fail
 
 def init(
     path: Annotated[Path, typer.Argument(help="Where to write the plan.")] = Path("plan.yaml"),
-    example: Annotated[str, typer.Option("--example", "-e", help="Which starter plan.")] = "newslens",
-    lang: Annotated[str, typer.Option("--lang", help="Language of the plan's text: en or zh.")] = "en",
+    example: Annotated[
+        str, typer.Option("--example", "-e", help="Which starter plan.")
+    ] = "newslens",
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the plan's text: en or zh.")
+    ] = "en",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a complete, valid starter plan to edit.

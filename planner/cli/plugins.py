@@ -9,7 +9,9 @@ from .output import print_json
 
 
 def plugins(
-    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
 ) -> None:
     """List the installed plugins and the hooks each implements.
 

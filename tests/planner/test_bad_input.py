@@ -15,30 +15,102 @@ CASES = {
     "malformed-yaml": (12, 2, "yaml-syntax", "(plan)", "YAML syntax error: expected <block end>"),
     "alias-bomb": (8, 7, "alias-bomb", "(plan)", "alias bomb"),
     "wrong-type-headcount": (17, 45, "schema", "team[1].headcount", "must be a valid integer"),
-    "wrong-type-list": (46, 17, "schema", "tasks[1].depends_on", "must be a valid list, got 'data'"),
-    "unknown-field-typo": (46, 5, "unknown-field", "tasks[1].dependson", "did you mean `depends_on`?"),
+    "wrong-type-list": (
+        46,
+        17,
+        "schema",
+        "tasks[1].depends_on",
+        "must be a valid list, got 'data'",
+    ),
+    "unknown-field-typo": (
+        46,
+        5,
+        "unknown-field",
+        "tasks[1].dependson",
+        "did you mean `depends_on`?",
+    ),
     "unknown-field-top": (6, 1, "unknown-field", "budjet", "did you mean `budget`?"),
-    "missing-field": (52, 5, "missing-field", "risks[0].title", "required field `title` is missing"),
+    "missing-field": (
+        52,
+        5,
+        "missing-field",
+        "risks[0].title",
+        "required field `title` is missing",
+    ),
     "unknown-owner-goal": (24, 12, "unknown-id", "goals[0].owner", "unknown team id 'mle'"),
     "unknown-owner-task": (39, 12, "unknown-id", "tasks[0].owner", "unknown team id 'data-team'"),
     "unknown-owner-risk": (59, 12, "unknown-id", "risks[0].owner", "unknown team id 'cto'"),
     "unknown-depends-on": (46, 18, "unknown-id", "tasks[1].depends_on[0]", "unknown task id 'dta'"),
     "unknown-affects": (57, 15, "unknown-id", "risks[0].affects[0]", "unknown task id 'training'"),
     "unknown-route": (44, 12, "unknown-id", "tasks[1].route", "unknown route id 'bert'"),
-    "unknown-measures": (32, 16, "unknown-id", "routes[0].measures[0]", "unknown goal id 'g-speed'"),
+    "unknown-measures": (
+        32,
+        16,
+        "unknown-id",
+        "routes[0].measures[0]",
+        "unknown goal id 'g-speed'",
+    ),
     "unknown-risk-goal": (61, 11, "unknown-id", "risks[0].goal", "unknown goal id 'quality'"),
-    "unknown-measured-route": (68, 12, "unknown-id", "measured[0].route", "unknown route id 'bert'"),
-    "unknown-builtin": (29, 12, "unknown-builtin", "routes[0].model", "unknown built-in model 'builtin:minilm-l12'"),
+    "unknown-measured-route": (
+        68,
+        12,
+        "unknown-id",
+        "measured[0].route",
+        "unknown route id 'bert'",
+    ),
+    "unknown-builtin": (
+        29,
+        12,
+        "unknown-builtin",
+        "routes[0].model",
+        "unknown built-in model 'builtin:minilm-l12'",
+    ),
     "duplicate-id": (51, 9, "duplicate-id", "tasks[3].id", "duplicate id 'launch' (also tasks[2])"),
     "duplicate-key": (49, 5, "yaml-syntax", "(plan)", 'found duplicate key "name"'),
-    "cycle": (47, 18, "cycle", "tasks[1].depends_on[0]", "dependency cycle: data → launch → train → data"),
+    "cycle": (
+        47,
+        18,
+        "cycle",
+        "tasks[1].depends_on[0]",
+        "dependency cycle: data → launch → train → data",
+    ),
     "self-dependency": (46, 17, "cycle", "tasks[1].depends_on", "task 'train' depends on itself"),
-    "two-chosen-routes": (34, 13, "chosen-route", "routes[1].chosen", "two routes are chosen ('minilm' and 'tfidf')"),
+    "two-chosen-routes": (
+        34,
+        13,
+        "chosen-route",
+        "routes[1].chosen",
+        "two routes are chosen ('minilm' and 'tfidf')",
+    ),
     "no-chosen-route": (27, 3, "chosen-route", "routes", "no route has chosen: true"),
-    "estimate-order": (45, 15, "schema", "tasks[1].estimate", "optimistic (6) <= likely (5) <= pessimistic (12) must hold"),
-    "probability": (55, 18, "schema", "risks[0].probability", "must be less than or equal to 1, got 1.3"),
-    "impact-zero": (56, 13, "schema", "risks[0].impact", "must be greater than or equal to 1, got 0"),
-    "deadline-before-start": (23, 15, "deadline-before-start", "goals[0].deadline", "before the plan starts (2027-01-04)"),
+    "estimate-order": (
+        45,
+        15,
+        "schema",
+        "tasks[1].estimate",
+        "optimistic (6) <= likely (5) <= pessimistic (12) must hold",
+    ),
+    "probability": (
+        55,
+        18,
+        "schema",
+        "risks[0].probability",
+        "must be less than or equal to 1, got 1.3",
+    ),
+    "impact-zero": (
+        56,
+        13,
+        "schema",
+        "risks[0].impact",
+        "must be greater than or equal to 1, got 0",
+    ),
+    "deadline-before-start": (
+        23,
+        15,
+        "deadline-before-start",
+        "goals[0].deadline",
+        "before the plan starts (2027-01-04)",
+    ),
     "bad-enum": (58, 15, "schema", "risks[0].response", "did you mean `mitigate`?"),
     "bad-date": (6, 8, "schema", "start", "must be a valid date"),
     "wrong-schema": (2, 9, "schema", "schema", "ventureplan reads schema: ventureplan/1"),
@@ -81,7 +153,12 @@ def test_check_json_reports_line_numbers(name, cli):
     assert doc["valid"] is False
     assert doc["counts"]["error"] == 1
     (finding,) = doc["findings"]
-    assert (finding["line"], finding["column"], finding["code"], finding["path"]) == (line, col, code, path)
+    assert (finding["line"], finding["column"], finding["code"], finding["path"]) == (
+        line,
+        col,
+        code,
+        path,
+    )
     assert message in finding["message"]
     assert finding["severity"] == "error"
 
@@ -89,7 +166,9 @@ def test_check_json_reports_line_numbers(name, cli):
 def test_a_real_process_prints_no_traceback():
     proc = subprocess.run(
         [sys.executable, "-m", "ventureplan.planner.cli", "check", str(BAD / "bad-date.yaml")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
@@ -106,18 +185,27 @@ def test_several_errors_are_all_reported_in_line_order(small_plan, cli):
     lines = err.splitlines()
     # schema errors stop before cross-checks: the probability is reported, then fixed…
     assert len(lines) == 1 and "risks[0].probability" in lines[0]
-    small_plan.write_text(text.replace("    probability: 3\n", "    probability: 0.3\n")
-                          .replace("    owner: ml\n    route:", "    owner: nobody\n    route:"))
+    small_plan.write_text(
+        text.replace("    probability: 3\n", "    probability: 0.3\n").replace(
+            "    owner: ml\n    route:", "    owner: nobody\n    route:"
+        )
+    )
     exit_code, out, err = cli("check", small_plan)
     lines = err.splitlines()
-    assert [ln.split(": error: ")[1].split(":")[0] for ln in lines[:-1]] == ["goals[0].owner", "tasks[1].owner"]
+    assert [ln.split(": error: ")[1].split(":")[0] for ln in lines[:-1]] == [
+        "goals[0].owner",
+        "tasks[1].owner",
+    ]
     assert lines[-1].endswith("invalid, 2 errors")
 
 
 def test_missing_file_is_a_clear_error(cli, tmp_path):
     exit_code, out, err = cli("check", tmp_path / "nope.yaml")
     assert exit_code == 1
-    assert err.strip() == f"{tmp_path / 'nope.yaml'}:1:1: error: no such file (fix: check the path, or run `ventureplan init`)"
+    assert (
+        err.strip()
+        == f"{tmp_path / 'nope.yaml'}:1:1: error: no such file (fix: check the path, or run `ventureplan init`)"
+    )
 
 
 def test_folder_is_a_clear_error(cli, tmp_path):

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from ventureplan.planner.starters import examples
 
 
@@ -80,8 +79,12 @@ def test_check_human_output_lists_warnings_with_fixes(cli, small_plan):
 def test_check_json_is_only_json(cli, small_plan):
     code, out, err = cli("check", "--json", small_plan)
     assert code == 0
-    assert json.loads(out) == {"file": str(small_plan), "valid": True,
-                               "counts": {"error": 0, "warning": 0, "info": 0}, "findings": []}
+    assert json.loads(out) == {
+        "file": str(small_plan),
+        "valid": True,
+        "counts": {"error": 0, "warning": 0, "info": 0},
+        "findings": [],
+    }
 
 
 def test_usage_errors_exit_2(cli):
@@ -95,9 +98,13 @@ def test_schema_command_prints_json(cli):
 
 
 def test_help_lists_commands_and_examples():
-    proc = subprocess.run([sys.executable, "-m", "ventureplan.planner.cli", "check", "--help"],
-                          capture_output=True, text=True, check=True,
-                          env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "ventureplan.planner.cli", "check", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
+    )
     assert "Example: ventureplan check plan.yaml" in proc.stdout
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from ventureplan.planner.check import check_file
 
 from bench.plangen import random_plan_yaml
-from ventureplan.planner.check import check_file
 
 pytestmark = pytest.mark.slow
 

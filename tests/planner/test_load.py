@@ -4,10 +4,10 @@ import datetime as dt
 import json
 
 import pytest
-
-from tests.conftest import GOOD
 from ventureplan.planner.errors import PlanError
 from ventureplan.planner.load import load_plan
+
+from tests.conftest import GOOD
 
 
 def test_small_plan_loads_with_its_values():
@@ -54,9 +54,13 @@ def test_json_syntax_error_names_line(tmp_path):
 def test_flow_mapping_with_colon_in_value_is_yaml_1_2(tmp_path):
     """libyaml rejects `{source: builtin:bbc-news}`; YAML 1.2 (and ruamel) accept it."""
     path = tmp_path / "plan.yaml"
-    text = (GOOD / "small.yaml").read_text().replace(
-        "dataset: {source: tickets.csv, text: text, label: label}",
-        "dataset: {source: builtin:bbc-news, text: text, label: label}",
+    text = (
+        (GOOD / "small.yaml")
+        .read_text()
+        .replace(
+            "dataset: {source: tickets.csv, text: text, label: label}",
+            "dataset: {source: builtin:bbc-news, text: text, label: label}",
+        )
     )
     path.write_text(text)
     assert load_plan(path).plan.routes[0].dataset.source == "builtin:bbc-news"
@@ -64,10 +68,15 @@ def test_flow_mapping_with_colon_in_value_is_yaml_1_2(tmp_path):
 
 def test_anchors_for_repetition_are_fine(tmp_path):
     path = tmp_path / "plan.yaml"
-    text = (GOOD / "small.yaml").read_text().replace(
-        "estimate: {optimistic: 5, likely: 8, pessimistic: 15}",
-        "estimate: &std {optimistic: 5, likely: 8, pessimistic: 15}",
-    ).replace("estimate: {optimistic: 3, likely: 5, pessimistic: 12}", "estimate: *std")
+    text = (
+        (GOOD / "small.yaml")
+        .read_text()
+        .replace(
+            "estimate: {optimistic: 5, likely: 8, pessimistic: 15}",
+            "estimate: &std {optimistic: 5, likely: 8, pessimistic: 15}",
+        )
+        .replace("estimate: {optimistic: 3, likely: 5, pessimistic: 12}", "estimate: *std")
+    )
     path.write_text(text)
     plan = load_plan(path).plan
     assert plan.tasks[1].estimate.likely == 8
@@ -91,7 +100,9 @@ def test_utf8_bom_and_chinese_text(tmp_path):
 def test_errors_are_sorted_and_all_reported(tmp_path):
     path = tmp_path / "plan.yaml"
     text = (GOOD / "small.yaml").read_text()
-    text = text.replace("impact: 4", "impact: 9").replace("headcount: 1, monthly_cost: 10000", "headcount: -1, monthly_cost: 10000")
+    text = text.replace("impact: 4", "impact: 9").replace(
+        "headcount: 1, monthly_cost: 10000", "headcount: -1, monthly_cost: 10000"
+    )
     path.write_text(text)
     with pytest.raises(PlanError) as exc:
         load_plan(path)

@@ -5,9 +5,9 @@ import json
 import jsonschema
 import pytest
 from ruamel.yaml import YAML
+from ventureplan.planner.starters import examples, starter_text
 
 from tests.conftest import BAD, GOOD
-from ventureplan.planner.starters import examples, starter_text
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,6 @@ def schema(cli_module):
 @pytest.fixture(scope="module")
 def cli_module():
     from typer.testing import CliRunner
-
     from ventureplan.planner.cli.main import app
 
     def run(*args):

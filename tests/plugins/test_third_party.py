@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import GOOD
 from ventureplan.planner.check import check_file, lint
 from ventureplan.planner.load import load_plan
 from ventureplan.planner.plugin_manager import Manager
+
+from tests.conftest import GOOD
 
 SAMPLE = Path(__file__).parent / "sample"
 
@@ -31,8 +31,13 @@ def _run(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "VENTUREPLAN_DISABLE_PLUGIN_AUTOLOAD"}
     env["PYTHONPATH"] = str(site)
     env["COLUMNS"] = "200"
-    return subprocess.run([sys.executable, "-m", "ventureplan.planner.cli", *args],
-                          capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ventureplan.planner.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -44,8 +49,14 @@ def test_installed_plugin_is_listed_and_used_by_check(site):
     _install(site, "vp-sample", "vp_sample_plugin")
     listed = json.loads(_run(site, "plugins", "--json").stdout)
     sample = next(p for p in listed if p["name"] == "vp-sample")
-    assert sample == {"name": "vp-sample", "module": "vp_sample_plugin", "distribution": "vp-sample",
-                      "hooks": ["plan_checks"], "error": None, "builtin": False}
+    assert sample == {
+        "name": "vp-sample",
+        "module": "vp_sample_plugin",
+        "distribution": "vp-sample",
+        "hooks": ["plan_checks"],
+        "error": None,
+        "builtin": False,
+    }
     assert {p["name"] for p in listed if p["builtin"]} >= {"smart", "licences"}
 
     proc = _run(site, "check", "--json", str(GOOD / "small.yaml"))
@@ -59,8 +70,17 @@ def test_installed_plugin_is_listed_and_used_by_check(site):
 def test_builtin_only_mode_skips_outside_plugins(site):
     _install(site, "vp-sample", "vp_sample_plugin")
     env_proc = subprocess.run(
-        [sys.executable, "-m", "ventureplan.planner.cli", "check", "--json", str(GOOD / "small.yaml")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ventureplan.planner.cli",
+            "check",
+            "--json",
+            str(GOOD / "small.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "PYTHONPATH": str(site), "VENTUREPLAN_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     assert json.loads(env_proc.stdout)["findings"] == []
@@ -112,4 +132,7 @@ def test_every_hook_has_a_test():
     tests = "".join(p.read_text() for p in Path(__file__).parent.parent.rglob("*.py"))
     assert hooks
     for hook in hooks:
-        assert f"def {hook}(" in (SAMPLE / "vp_sample_plugin.py").read_text() or f"hook.{hook}" in tests, hook
+        assert (
+            f"def {hook}(" in (SAMPLE / "vp_sample_plugin.py").read_text()
+            or f"hook.{hook}" in tests
+        ), hook
