@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from .errors import Finding, PlanError
+from .errors import Finding, PlanError, PluginError
 from .load import LoadedPlan, load_plan
 from .plugin_manager import Manager, get_plugin_manager
 
@@ -61,11 +61,26 @@ def lint(loaded: LoadedPlan, pm: Manager | None = None) -> list[Finding]:
     return loaded.place(findings)
 
 
+def analysis_findings(loaded: LoadedPlan, pm: Manager) -> list[Finding]:
+    """The lints that need the schedule and simulation (default iterations and seed)."""
+    if not pm.hook.analysis_checks.get_hookimpls():
+        return []
+    from .analysis import analyze
+
+    try:
+        return loaded.place(analyze(loaded.plan, pm=pm).findings)
+    except PluginError as exc:
+        return [Finding("plugin-failed", str(exc), hint="report it to the plugin's authors, or uninstall it")]
+
+
 def check_file(path: str | Path, pm: Manager | None = None) -> CheckResult:
+    pm = pm or get_plugin_manager()
     try:
         loaded = load_plan(path)
     except PlanError as exc:
         return CheckResult(str(path), exc.findings)
     findings = lint(loaded, pm)
+    if not any(f.severity == "error" for f in findings):
+        findings += analysis_findings(loaded, pm)
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.line or 0, f.column or 0))
     return CheckResult(loaded.file, findings, loaded)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
+    from .analysis import Analysis
     from .errors import Finding
-    from .model import Plan
+    from .model import Plan, Risk
+    from .network import Network
+    from .results import RiskScore, SimulationResult
 
 hookspec = pluggy.HookspecMarker("ventureplan")
 hookimpl = pluggy.HookimplMarker("ventureplan")
@@ -17,3 +20,29 @@ hookimpl = pluggy.HookimplMarker("ventureplan")
 @hookspec
 def plan_checks(plan: Plan) -> list[Finding]:  # type: ignore[empty-body]
     """Return findings (lints) about a plan that passed validation."""
+
+
+@hookspec(firstresult=True)
+def score_risk(risk: Risk, plan: Plan) -> RiskScore | None:
+    """Score one risk (probability × impact matrix, EMV, residual); the first answer wins."""
+
+
+@hookspec(firstresult=True)
+def simulate(
+    plan: Plan,
+    network: Network,
+    iterations: int,
+    seed: int,
+    probabilities: dict[str, float],
+) -> SimulationResult | None:
+    """Run the Monte Carlo simulation; `probabilities` overrides risks' probabilities by id."""
+
+
+@hookspec
+def analysis_sections(analysis: Analysis) -> dict[str, Any] | None:
+    """Add named sections to an analysis (they appear in `analyze --json` and reports)."""
+
+
+@hookspec
+def analysis_checks(analysis: Analysis) -> list[Finding]:  # type: ignore[empty-body]
+    """Return findings that need the schedule, simulation or budget (e.g. deadline vs P80)."""

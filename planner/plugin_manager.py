@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cache
+from collections.abc import Iterator
 from importlib.metadata import entry_points
+from typing import Any
 
 import pluggy
 
 from . import hookspecs
+from .errors import PluginError, VenturePlanError
 
 GROUP = "ventureplan"
 # Like pytest's PYTEST_DISABLE_PLUGIN_AUTOLOAD: load only the plugins ventureplan ships.
@@ -74,3 +77,22 @@ def get_plugin_manager() -> Manager:
     pm = Manager()
     pm.load_entry_points()
     return pm
+
+
+def call_each(pm: Manager, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+    """Call each implementation of `hook` in pluggy's order, naming any plugin that raises."""
+    for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):
+        try:
+            yield impl.plugin_name, impl.function(**kwargs)
+        except VenturePlanError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin '{impl.plugin_name}' raised {type(exc).__name__}: {exc}") from exc
+
+
+def call_first(pm: Manager, hook: str, **kwargs: Any) -> Any:
+    """The first non-None answer, for hooks where one plugin's answer wins."""
+    for _, result in call_each(pm, hook, **kwargs):
+        if result is not None:
+            return result
+    raise PluginError(f"no plugin answered '{hook}'; is the built-in plugin disabled?")

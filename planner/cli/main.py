@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .analyze import analyze_command
 from .check import check
 from .init import init
 from .plugins import plugins
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command()(init)
 app.command()(check)
+app.command(name="analyze")(analyze_command)
 app.command()(schema)
 app.command()(plugins)
 

@@ -27,8 +27,10 @@ def plugins(
     from rich.table import Table
 
     table = Table(title="ventureplan plugins", title_justify="left")
-    for col in ("name", "module", "from", "hooks"):
-        table.add_column(col)
+    table.add_column("name", no_wrap=True)
+    table.add_column("module", no_wrap=True)
+    table.add_column("from", no_wrap=True)
+    table.add_column("hooks", overflow="fold")
     for i in infos:
         origin = "built-in" if i.builtin else (i.distribution or "registered")
         hooks = f"[red]failed: {i.error}[/]" if i.error else ", ".join(i.hooks)

@@ -1,0 +1,134 @@
+"""The analysis API: one call turns a valid plan into schedule, risk, simulation, budget,
+evidence and the findings that need those numbers. Pure over the plan; plugins do the
+risk scoring and the simulation."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .budget import BudgetModel, BudgetResult
+from .calendar import elapsed_months, finish_date
+from .errors import Finding, VenturePlanError
+from .evidence import Evidence, gather, measured_probabilities
+from .model import Plan
+from .network import Network, build_network
+from .plugin_manager import Manager, call_each, call_first, get_plugin_manager
+from .results import RiskScore, SimulationResult
+from .schedule import Schedule, schedule
+
+DEFAULT_ITERATIONS = 10_000
+DEFAULT_SEED = 0
+MAX_ITERATIONS = 10_000_000
+
+
+@dataclass
+class Analysis:
+    plan: Plan
+    network: Network
+    schedule: Schedule
+    risks: list[RiskScore]
+    simulation: SimulationResult
+    budget: BudgetResult
+    spend_by_category: dict[str, float]
+    evidence: list[Evidence]
+    evidence_simulation: SimulationResult | None
+    sections: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def date(self, offset: float) -> dt.date:
+        return finish_date(self.plan.start, self.plan.calendar, offset)
+
+    def months(self, offset: float) -> float:
+        return float(elapsed_months(self.plan.start, self.plan.calendar, np.array([offset]))[0])
+
+
+def _simulate(pm: Manager, plan: Plan, net: Network, iterations: int, seed: int,
+              probabilities: dict[str, float]) -> SimulationResult:
+    result: SimulationResult = call_first(pm, "simulate", plan=plan, network=net, iterations=iterations,
+                                          seed=seed, probabilities=probabilities)
+    return result
+
+
+def analyze(plan: Plan, iterations: int = DEFAULT_ITERATIONS, seed: int = DEFAULT_SEED,
+            pm: Manager | None = None) -> Analysis:
+    if not 1 <= iterations <= MAX_ITERATIONS:
+        raise VenturePlanError(f"iterations must be between 1 and {MAX_ITERATIONS:,}, not {iterations:,}")
+    pm = pm or get_plugin_manager()
+    net = build_network(plan)
+    sched = schedule(plan, net)
+    risks: list[RiskScore] = [call_first(pm, "score_risk", risk=r, plan=plan) for r in plan.risks]
+    risks.sort(key=lambda r: (-r.score, -r.exposure, -r.emv, r.id))
+    sim = _simulate(pm, plan, net, iterations, seed, {})
+    evidence = gather(plan)
+    measured = measured_probabilities(evidence)
+    ev_sim = _simulate(pm, plan, net, iterations, seed, measured) if measured else None
+
+    model = BudgetModel(plan)
+    p95_months = elapsed_months(plan.start, plan.calendar, np.array([sim.finish["p95"]]))[0]
+    show = math.ceil(p95_months) + 6
+    budget0 = model.result(0)
+    for extra in (budget0.break_even_month, budget0.runway_months):
+        if extra is not None:
+            show = max(show, math.ceil(extra) + 3)
+    budget = model.result(min(max(show, 12), 120))
+    budget.p_cash_out = sim.p_cash_out
+    p50_months = float(elapsed_months(plan.start, plan.calendar, np.array([sim.finish["p50"]]))[0])
+
+    analysis = Analysis(plan, net, sched, risks, sim, budget, model.spend_by_category(p50_months),
+                        evidence, ev_sim)
+    for name, section in call_each(pm, "analysis_sections", analysis=analysis):
+        for key, value in (section or {}).items():
+            if key in analysis.sections:
+                raise VenturePlanError(f"plugin '{name}' adds section '{key}', which already exists")
+            analysis.sections[key] = value
+    for name, found in call_each(pm, "analysis_checks", analysis=analysis):
+        for f in found or []:
+            f.plugin = f.plugin or name
+            analysis.findings.append(f)
+    return analysis
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name not in ("finish_samples", "extra")}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _simulation_dict(a: Analysis, sim: SimulationResult) -> dict[str, Any]:
+    out = _plain(sim)
+    out["finish_dates"] = {k: a.date(v).isoformat() for k, v in sim.finish.items()}
+    out["s_curve"] = [{"finish": f, "probability": p} for f, p in sim.s_curve]
+    return out
+
+
+def to_dict(a: Analysis) -> dict[str, Any]:
+    """The analysis as one JSON-ready document (`ventureplan analyze --json`)."""
+    doc: dict[str, Any] = {
+        "plan": {"name": a.plan.name, "start": a.plan.start.isoformat(), "calendar": a.plan.calendar,
+                 "currency": a.plan.currency, "distribution": a.plan.distribution},
+        "schedule": _plain(a.schedule),
+        "risks": _plain(a.risks),
+        "simulation": _simulation_dict(a, a.simulation),
+        "budget": {**_plain(a.budget), "spend_by_category": a.spend_by_category},
+        "evidence": _plain(a.evidence),
+        "evidence_simulation": _simulation_dict(a, a.evidence_simulation) if a.evidence_simulation else None,
+        "findings": [f.to_dict() for f in a.findings],
+    }
+    for key, value in a.sections.items():
+        doc.setdefault(key, _plain(value))
+    return doc

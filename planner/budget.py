@@ -1,0 +1,165 @@
+"""Money over time: monthly burn, revenue, the cash curve, runway and break-even.
+
+Month m (1-based) covers the time [m-1, m) in months from the start. One-off items and
+one-off revenue land at the start of their month; monthly amounts accrue evenly through it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .model import Plan
+
+HORIZON = 600  # months searched for the runway and break-even (50 years)
+
+
+@dataclass
+class Month:
+    month: int
+    starts: dt.date
+    team: float
+    items: float
+    revenue: float
+    cash: float  # at the end of the month
+
+
+@dataclass
+class BudgetResult:
+    currency: str
+    cash: float
+    team_monthly: float
+    monthly_burn: float  # recurring spending in month 1: team plus monthly items
+    runway_months: float | None  # months until the cash runs out; None if it never does
+    cash_out_date: dt.date | None
+    break_even_month: int | None  # first month whose revenue covers its spending
+    months: list[Month] = field(default_factory=list)
+    p_cash_out: float | None = None  # filled in from the simulation
+
+
+def month_start(start: dt.date, m: int) -> dt.date:
+    """The date month m begins (month 1 begins on the start date)."""
+    y, mo = divmod(start.month - 1 + (m - 1), 12)
+    year, month = start.year + y, mo + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
+            31, 31, 30, 31, 30, 31][month - 1]
+    return dt.date(year, month, min(start.day, last))
+
+
+class BudgetModel:
+    """Monthly arrays (index 0 = month 1) that evaluate spend and cash at any time, vectorised."""
+
+    def __init__(self, plan: Plan, horizon: int = HORIZON):
+        self.plan = plan
+        self.horizon = horizon
+        months = np.arange(1, horizon + 1)
+        self.team = np.full(horizon, sum(r.headcount * r.monthly_cost for r in plan.team), float)
+        self.items = np.zeros(horizon)  # monthly items
+        self.once = np.zeros(horizon)  # one-off items
+        self.revenue_rate = np.zeros(horizon)
+        self.revenue_once = np.zeros(horizon)
+        for item in plan.budget.items:
+            if item.per == "once":
+                if item.month is not None and item.month <= horizon:
+                    self.once[item.month - 1] += item.amount
+            else:
+                last = item.until_month or horizon
+                self.items += np.where((months >= item.from_month) & (months <= last), item.amount, 0.0)
+        for rev in plan.budget.revenue:
+            if rev.per == "once":
+                if rev.from_month <= horizon:
+                    self.revenue_once[rev.from_month - 1] += rev.amount
+            else:
+                k = months - rev.from_month
+                with np.errstate(over="ignore"):
+                    grown = rev.amount * (1.0 + rev.growth) ** np.maximum(k, 0)
+                self.revenue_rate += np.where(k >= 0, np.minimum(grown, 1e15), 0.0)
+        rate = self.team + self.items - self.revenue_rate  # net outflow per month
+        self.cash_start = np.empty(horizon)  # just after the month's one-offs
+        self.cash_end = np.empty(horizon)
+        cash = plan.budget.cash
+        for m in range(horizon):
+            cash = cash - self.once[m] + self.revenue_once[m]
+            self.cash_start[m] = cash
+            cash -= rate[m]
+            self.cash_end[m] = cash
+        self.running_min = np.minimum.accumulate(np.minimum(self.cash_start, self.cash_end))
+        spend_rate = self.team + self.items
+        self.spend_before = np.concatenate([[0.0], np.cumsum(spend_rate + self.once)])
+
+    def spend(self, t: np.ndarray) -> np.ndarray:
+        """Money spent (team and items, not revenue) from the start to time t in months."""
+        t = np.clip(np.asarray(t, dtype=np.float64), 0.0, self.horizon - 1e-9)
+        m = np.floor(t).astype(np.int64)
+        return self.spend_before[m] + self.once[m] + (t - m) * (self.team[m] + self.items[m])
+
+    def cash_out_time(self, extra: np.ndarray | float = 0.0) -> np.ndarray:
+        """First time (months) at which cash minus `extra` drops below zero; inf if never."""
+        k = np.atleast_1d(np.asarray(extra, dtype=np.float64))
+        # running_min is non-increasing; find the first month whose minimum is below k
+        idx = np.searchsorted(-self.running_min, -k, side="right")
+        out = np.full(k.shape, np.inf)
+        hit = idx < self.horizon
+        m = idx[hit]
+        start, end, kk = self.cash_start[m], self.cash_end[m], k[hit]
+        drop = np.where(start > end, start - end, 1.0)
+        frac = np.where(start < kk, 0.0, np.clip((start - kk) / drop, 0.0, 1.0))
+        out[hit] = m + frac
+        return out
+
+    def break_even_month(self) -> int | None:
+        burn = self.team + self.items + self.once
+        income = self.revenue_rate + self.revenue_once
+        hits = np.nonzero((income >= burn) & (income > 0))[0]
+        return int(hits[0]) + 1 if hits.size else None
+
+    def result(self, display_months: int) -> BudgetResult:
+        plan = self.plan
+        runway = float(self.cash_out_time(0.0)[0])
+        runway_months = None if math.isinf(runway) else runway
+        cash_out_date = None
+        if runway_months is not None:
+            days = runway_months * 365.2425 / 12
+            cash_out_date = plan.start + dt.timedelta(days=math.floor(days))
+        months = [
+            Month(
+                month=m + 1,
+                starts=month_start(plan.start, m + 1),
+                team=float(self.team[m]),
+                items=float(self.items[m] + self.once[m]),
+                revenue=float(self.revenue_rate[m] + self.revenue_once[m]),
+                cash=float(self.cash_end[m]),
+            )
+            for m in range(min(display_months, self.horizon))
+        ]
+        return BudgetResult(
+            currency=plan.currency,
+            cash=plan.budget.cash,
+            team_monthly=float(self.team[0]) if self.horizon else 0.0,
+            monthly_burn=float(self.team[0] + self.items[0]),
+            runway_months=runway_months,
+            cash_out_date=cash_out_date,
+            break_even_month=self.break_even_month(),
+            months=months,
+        )
+
+    def spend_by_category(self, t: float) -> dict[str, float]:
+        """Spending from the start to time t (months), by category; the team is 'team'."""
+        t = max(0.0, min(t, self.horizon - 1e-9))
+        out: dict[str, float] = {}
+        team = float(self.team[0]) * t
+        if team > 0:
+            out["team"] = team
+        for item in self.plan.budget.items:
+            if item.per == "once":
+                amount = item.amount if item.month is not None and t >= item.month - 1 else 0.0
+            else:
+                first = item.from_month - 1
+                last = item.until_month if item.until_month is not None else self.horizon
+                amount = item.amount * max(0.0, min(t, last) - first)
+            if amount > 0:
+                out[item.category] = out.get(item.category, 0.0) + amount
+        return out

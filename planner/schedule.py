@@ -1,0 +1,106 @@
+"""Critical-path method: early and late dates, slack and the critical path, with `likely`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from .calendar import finish_date, start_date
+from .model import Plan
+from .network import Network, build_network
+
+EPS = 1e-9
+
+
+@dataclass
+class TaskTimes:
+    id: str
+    name: str | None
+    duration: float
+    early_start: float
+    early_finish: float
+    late_start: float
+    late_finish: float
+    slack: float
+    critical: bool
+    milestone: bool
+    start_date: dt.date
+    finish_date: dt.date
+
+
+@dataclass
+class Schedule:
+    tasks: list[TaskTimes]  # in the plan's order
+    duration: float
+    finish_date: dt.date
+    critical_path: list[str]
+
+    def by_id(self) -> dict[str, TaskTimes]:
+        return {t.id: t for t in self.tasks}
+
+
+def passes(net: Network, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Forward and backward pass over durations `d` (topological order)."""
+    n = net.size
+    es, ef = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        es[i] = max((ef[p] for p in net.preds[i]), default=0.0)
+        ef[i] = es[i] + d[i]
+    finish = float(ef.max()) if n else 0.0
+    lf, ls = np.zeros(n), np.zeros(n)
+    for i in reversed(range(n)):
+        lf[i] = min((ls[s] for s in net.succs[i]), default=finish)
+        ls[i] = lf[i] - d[i]
+    return es, ef, ls, lf
+
+
+def critical_chain(net: Network, es: np.ndarray, ef: np.ndarray, critical: np.ndarray) -> list[int]:
+    """One critical path, walked back from the task that finishes the project."""
+    if not net.size:
+        return []
+    finish = ef.max()
+    tol = EPS * max(1.0, finish)
+    cur = max(i for i in range(net.size) if critical[i] and ef[i] >= finish - tol)
+    chain = [cur]
+    while True:
+        options = [p for p in net.preds[cur] if critical[p] and abs(ef[p] - es[cur]) <= tol]
+        if not options:
+            return chain[::-1]
+        cur = max(options, key=lambda p: (ef[p], -p))
+        chain.append(cur)
+
+
+def schedule(plan: Plan, net: Network | None = None) -> Schedule:
+    net = net or build_network(plan)
+    d = net.likely
+    es, ef, ls, lf = passes(net, d)
+    finish = float(ef.max()) if net.size else 0.0
+    slack = ls - es
+    critical = slack <= EPS * max(1.0, finish)
+    times: list[TaskTimes | None] = [None] * net.size
+    for p, plan_i in enumerate(net.order):
+        task = plan.tasks[plan_i]
+        times[plan_i] = TaskTimes(
+            id=task.id,
+            name=task.name,
+            duration=float(d[p]),
+            early_start=float(es[p]),
+            early_finish=float(ef[p]),
+            late_start=float(ls[p]),
+            late_finish=float(lf[p]),
+            slack=float(max(slack[p], 0.0)),
+            critical=bool(critical[p]),
+            milestone=task.milestone,
+            start_date=start_date(plan.start, plan.calendar, float(es[p]))
+            if not task.milestone
+            else finish_date(plan.start, plan.calendar, float(es[p])),
+            finish_date=finish_date(plan.start, plan.calendar, float(ef[p])),
+        )
+    return Schedule(
+        tasks=[t for t in times if t is not None],
+        duration=finish,
+        finish_date=finish_date(plan.start, plan.calendar, finish),
+        critical_path=[net.ids[i] for i in critical_chain(net, es, ef, critical)],
+    )
