@@ -48,17 +48,36 @@ class Analysis:
         return float(elapsed_months(self.plan.start, self.plan.calendar, np.array([offset]))[0])
 
 
-def _simulate(pm: Manager, plan: Plan, net: Network, iterations: int, seed: int,
-              probabilities: dict[str, float]) -> SimulationResult:
-    result: SimulationResult = call_first(pm, "simulate", plan=plan, network=net, iterations=iterations,
-                                          seed=seed, probabilities=probabilities)
+def _simulate(
+    pm: Manager,
+    plan: Plan,
+    net: Network,
+    iterations: int,
+    seed: int,
+    probabilities: dict[str, float],
+) -> SimulationResult:
+    result: SimulationResult = call_first(
+        pm,
+        "simulate",
+        plan=plan,
+        network=net,
+        iterations=iterations,
+        seed=seed,
+        probabilities=probabilities,
+    )
     return result
 
 
-def analyze(plan: Plan, iterations: int = DEFAULT_ITERATIONS, seed: int = DEFAULT_SEED,
-            pm: Manager | None = None) -> Analysis:
+def analyze(
+    plan: Plan,
+    iterations: int = DEFAULT_ITERATIONS,
+    seed: int = DEFAULT_SEED,
+    pm: Manager | None = None,
+) -> Analysis:
     if not 1 <= iterations <= MAX_ITERATIONS:
-        raise VenturePlanError(f"iterations must be between 1 and {MAX_ITERATIONS:,}, not {iterations:,}")
+        raise VenturePlanError(
+            f"iterations must be between 1 and {MAX_ITERATIONS:,}, not {iterations:,}"
+        )
     pm = pm or get_plugin_manager()
     net = build_network(plan)
     sched = schedule(plan, net)
@@ -80,12 +99,15 @@ def analyze(plan: Plan, iterations: int = DEFAULT_ITERATIONS, seed: int = DEFAUL
     budget.p_cash_out = sim.p_cash_out
     p50_months = float(elapsed_months(plan.start, plan.calendar, np.array([sim.finish["p50"]]))[0])
 
-    analysis = Analysis(plan, net, sched, risks, sim, budget, model.spend_by_category(p50_months),
-                        evidence, ev_sim)
+    analysis = Analysis(
+        plan, net, sched, risks, sim, budget, model.spend_by_category(p50_months), evidence, ev_sim
+    )
     for name, section in call_each(pm, "analysis_sections", analysis=analysis):
         for key, value in (section or {}).items():
             if key in analysis.sections:
-                raise VenturePlanError(f"plugin '{name}' adds section '{key}', which already exists")
+                raise VenturePlanError(
+                    f"plugin '{name}' adds section '{key}', which already exists"
+                )
             analysis.sections[key] = value
     for name, found in call_each(pm, "analysis_checks", analysis=analysis):
         for f in found or []:
@@ -96,8 +118,11 @@ def analyze(plan: Plan, iterations: int = DEFAULT_ITERATIONS, seed: int = DEFAUL
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in ("finish_samples", "extra")}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in ("finish_samples", "extra")
+        }
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -110,7 +135,7 @@ def _plain(value: Any) -> Any:
 
 
 def _simulation_dict(a: Analysis, sim: SimulationResult) -> dict[str, Any]:
-    out = _plain(sim)
+    out: dict[str, Any] = _plain(sim)
     out["finish_dates"] = {k: a.date(v).isoformat() for k, v in sim.finish.items()}
     out["s_curve"] = [{"finish": f, "probability": p} for f, p in sim.s_curve]
     return out
@@ -119,14 +144,21 @@ def _simulation_dict(a: Analysis, sim: SimulationResult) -> dict[str, Any]:
 def to_dict(a: Analysis) -> dict[str, Any]:
     """The analysis as one JSON-ready document (`ventureplan analyze --json`)."""
     doc: dict[str, Any] = {
-        "plan": {"name": a.plan.name, "start": a.plan.start.isoformat(), "calendar": a.plan.calendar,
-                 "currency": a.plan.currency, "distribution": a.plan.distribution},
+        "plan": {
+            "name": a.plan.name,
+            "start": a.plan.start.isoformat(),
+            "calendar": a.plan.calendar,
+            "currency": a.plan.currency,
+            "distribution": a.plan.distribution,
+        },
         "schedule": _plain(a.schedule),
         "risks": _plain(a.risks),
         "simulation": _simulation_dict(a, a.simulation),
         "budget": {**_plain(a.budget), "spend_by_category": a.spend_by_category},
         "evidence": _plain(a.evidence),
-        "evidence_simulation": _simulation_dict(a, a.evidence_simulation) if a.evidence_simulation else None,
+        "evidence_simulation": _simulation_dict(a, a.evidence_simulation)
+        if a.evidence_simulation
+        else None,
         "findings": [f.to_dict() for f in a.findings],
     }
     for key, value in a.sections.items():

@@ -36,6 +36,8 @@ class BudgetResult:
     runway_months: float | None  # months until the cash runs out; None if it never does
     cash_out_date: dt.date | None
     break_even_month: int | None  # first month whose revenue covers its spending
+    lowest_cash: float  # the bottom of the cash curve (within the horizon)
+    lowest_cash_month: int
     months: list[Month] = field(default_factory=list)
     p_cash_out: float | None = None  # filled in from the simulation
 
@@ -44,8 +46,20 @@ def month_start(start: dt.date, m: int) -> dt.date:
     """The date month m begins (month 1 begins on the start date)."""
     y, mo = divmod(start.month - 1 + (m - 1), 12)
     year, month = start.year + y, mo + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
-            31, 31, 30, 31, 30, 31][month - 1]
+    last = [
+        31,
+        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
     return dt.date(year, month, min(start.day, last))
 
 
@@ -67,7 +81,9 @@ class BudgetModel:
                     self.once[item.month - 1] += item.amount
             else:
                 last = item.until_month or horizon
-                self.items += np.where((months >= item.from_month) & (months <= last), item.amount, 0.0)
+                self.items += np.where(
+                    (months >= item.from_month) & (months <= last), item.amount, 0.0
+                )
         for rev in plan.budget.revenue:
             if rev.per == "once":
                 if rev.from_month <= horizon:
@@ -94,7 +110,10 @@ class BudgetModel:
         """Money spent (team and items, not revenue) from the start to time t in months."""
         t = np.clip(np.asarray(t, dtype=np.float64), 0.0, self.horizon - 1e-9)
         m = np.floor(t).astype(np.int64)
-        return self.spend_before[m] + self.once[m] + (t - m) * (self.team[m] + self.items[m])
+        spent: np.ndarray = (
+            self.spend_before[m] + self.once[m] + (t - m) * (self.team[m] + self.items[m])
+        )
+        return spent
 
     def cash_out_time(self, extra: np.ndarray | float = 0.0) -> np.ndarray:
         """First time (months) at which cash minus `extra` drops below zero; inf if never."""
@@ -143,6 +162,8 @@ class BudgetModel:
             runway_months=runway_months,
             cash_out_date=cash_out_date,
             break_even_month=self.break_even_month(),
+            lowest_cash=float(self.running_min[-1]),
+            lowest_cash_month=int(np.argmin(np.minimum(self.cash_start, self.cash_end))) + 1,
             months=months,
         )
 

@@ -70,7 +70,11 @@ def analysis_findings(loaded: LoadedPlan, pm: Manager) -> list[Finding]:
     try:
         return loaded.place(analyze(loaded.plan, pm=pm).findings)
     except PluginError as exc:
-        return [Finding("plugin-failed", str(exc), hint="report it to the plugin's authors, or uninstall it")]
+        return [
+            Finding(
+                "plugin-failed", str(exc), hint="report it to the plugin's authors, or uninstall it"
+            )
+        ]
 
 
 def check_file(path: str | Path, pm: Manager | None = None) -> CheckResult:

@@ -58,11 +58,19 @@ def gather(plan: Plan) -> list[Evidence]:
     goals = {g.id: g for g in plan.goals}
     out = []
     for run in latest_runs(plan):
-        ev = Evidence(run.route, run.run, run.at.isoformat(), run.device,
-                      training=dict(run.training), forecast=dict(run.forecast))
+        ev = Evidence(
+            run.route,
+            run.run,
+            run.at.isoformat(),
+            run.device,
+            training=dict(run.training),
+            forecast=dict(run.forecast),
+        )
         for gid, goal in goals.items():
             result = run.goals.get(gid)
-            value = result.value if result else (run.metrics.get(goal.metric) if goal.metric else None)
+            value = (
+                result.value if result else (run.metrics.get(goal.metric) if goal.metric else None)
+            )
             if value is None:
                 continue
             target = goal.target
@@ -70,12 +78,18 @@ def gather(plan: Plan) -> list[Evidence]:
             if result is not None and result.p_miss is not None and result.target == target:
                 p_miss = result.p_miss  # only valid for the target it was measured against
             interval = run.intervals.get(goal.metric) if goal.metric else None
-            ev.goals.append(GoalEvidence(
-                goal=gid, metric=goal.metric, value=value, target=target, direction=goal.direction,
-                met=_met(value, target, goal.direction) if target is not None else None,
-                interval=tuple(interval) if interval else None,  # type: ignore[arg-type]
-                p_miss=p_miss,
-            ))
+            ev.goals.append(
+                GoalEvidence(
+                    goal=gid,
+                    metric=goal.metric,
+                    value=value,
+                    target=target,
+                    direction=goal.direction,
+                    met=_met(value, target, goal.direction) if target is not None else None,
+                    interval=tuple(interval) if interval else None,  # type: ignore[arg-type]
+                    p_miss=p_miss,
+                )
+            )
             for risk in plan.risks:
                 if risk.goal == gid and p_miss is not None:
                     ev.risks.append(RiskEvidence(risk.id, gid, risk.probability, p_miss))

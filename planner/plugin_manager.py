@@ -7,9 +7,9 @@ so they are listed, ordered and disabled exactly like third-party ones.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -87,7 +87,9 @@ def call_each(pm: Manager, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]
         except VenturePlanError:
             raise
         except Exception as exc:
-            raise PluginError(f"plugin '{impl.plugin_name}' raised {type(exc).__name__}: {exc}") from exc
+            raise PluginError(
+                f"plugin '{impl.plugin_name}' raised {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 def call_first(pm: Manager, hook: str, **kwargs: Any) -> Any:

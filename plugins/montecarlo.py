@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from ventureplan.planner import hookimpl
 from ventureplan.planner.budget import BudgetModel
 from ventureplan.planner.calendar import elapsed_months
@@ -87,7 +86,9 @@ class _Sampler:
         slope = np.diff(t, axis=1, append=t[:, -1:])
         return cls(low.astype(np.float32), (high - low).astype(np.float32), shape, t, slope)
 
-    def draw(self, row: int, u: np.ndarray, out: np.ndarray, x: np.ndarray, idx: np.ndarray) -> None:
+    def draw(
+        self, row: int, u: np.ndarray, out: np.ndarray, x: np.ndarray, idx: np.ndarray
+    ) -> None:
         """out = quantile(u) for distribution `row` (x, idx: scratch buffers)."""
         if self.width[row] == 0:
             out.fill(self.low[row])
@@ -163,18 +164,28 @@ class Simulation:
         pos = net.position()
         self.risks = [r for r in plan.risks]
         self.p = np.array([probabilities.get(r.id, r.probability) for r in self.risks])
-        self.affects = [np.array(sorted({pos[a] for a in r.affects}), dtype=np.intp) for r in self.risks]
+        self.affects = [
+            np.array(sorted({pos[a] for a in r.affects}), dtype=np.intp) for r in self.risks
+        ]
         kind = plan.distribution
         self.tasks = _Sampler.build(kind, net.optimistic, net.likely, net.pessimistic)
         self.degenerate = self.tasks.width == 0
 
         def ranges(attr: str) -> list[np.ndarray]:
             vals = [getattr(r, attr) for r in self.risks]
-            return [np.array([getattr(v, k) if v else 0.0 for v in vals]) for k in ("low", "likely", "high")]
+            return [
+                np.array([getattr(v, k) if v else 0.0 for v in vals])
+                for k in ("low", "likely", "high")
+            ]
 
         self.sched = _Sampler.build(kind, *ranges("schedule_impact"))
         self.cost = _Sampler.build(kind, *ranges("cost_impact"))
-        self.has_sched = np.array([r.schedule_impact is not None and len(a) > 0 for r, a in zip(self.risks, self.affects)])
+        self.has_sched = np.array(
+            [
+                r.schedule_impact is not None and len(a) > 0
+                for r, a in zip(self.risks, self.affects, strict=True)
+            ]
+        )
         self.planned_cost = sum(r.mitigation_cost or 0.0 for r in self.risks)
         self.budget = BudgetModel(plan)
 
@@ -187,7 +198,9 @@ class Simulation:
         chunk = min(iterations, CHUNK_ITERATIONS, max(256, CHUNK_ELEMENTS // max(n, 1)))
         bounds = [*range(0, iterations, chunk), iterations]
         streams = np.random.SeedSequence(seed).spawn(len(bounds) - 1)
-        sample = min(iterations, CHUNK_ITERATIONS, max(MIN_SAMPLE, SAMPLE_ELEMENTS // max(n + nr, 1)))
+        sample = min(
+            iterations, CHUNK_ITERATIONS, max(MIN_SAMPLE, SAMPLE_ELEMENTS // max(n + nr, 1))
+        )
         finish = np.empty(iterations)
         risk_cost = np.empty(iterations)
         crit = np.zeros(n, dtype=np.int64)
@@ -198,7 +211,7 @@ class Simulation:
         else:
             keep_u = np.empty((n, sample), np.float32)
             keep_f = np.empty((nr, sample), np.float32)
-        for lo, hi, ss in zip(bounds[:-1], bounds[1:], streams):
+        for lo, hi, ss in zip(bounds[:-1], bounds[1:], streams, strict=True):
             rng = np.random.Generator(np.random.SFC64(ss))
             used = self._chunk(work, hi - lo, rng, finish[lo:hi], risk_cost[lo:hi], crit, occurred)
             if lo < sample and keep_u is not work.u:
@@ -209,12 +222,28 @@ class Simulation:
         cost = self.budget.spend(months) + risk_cost + self.planned_cost
         cash_out = self.budget.cash_out_time(risk_cost)
         return self._result(
-            iterations, seed, finish, cost, crit, occurred, sample,
-            keep_u[:, :sample], keep_f[:, :sample], float(np.mean(cash_out < months)),
+            iterations,
+            seed,
+            finish,
+            cost,
+            crit,
+            occurred,
+            sample,
+            keep_u[:, :sample],
+            keep_f[:, :sample],
+            float(np.mean(cash_out < months)),
         )
 
-    def _chunk(self, w: _Buffers, c: int, rng: np.random.Generator, finish: np.ndarray,
-               risk_cost: np.ndarray, crit: np.ndarray, occurred: np.ndarray) -> _Buffers:
+    def _chunk(
+        self,
+        w: _Buffers,
+        c: int,
+        rng: np.random.Generator,
+        finish: np.ndarray,
+        risk_cost: np.ndarray,
+        crit: np.ndarray,
+        occurred: np.ndarray,
+    ) -> _Buffers:
         """Simulate c iterations into the work buffers: uniforms in w.u, risks' rank transforms
         in w.f; finish, risk cost, criticality and occurrence counts into the arguments."""
         net, n, nr = self.net, self.net.size, len(self.risks)
@@ -276,7 +305,19 @@ class Simulation:
             np.subtract(lf, d[i], out=ls[i])
         return w
 
-    def _result(self, iterations, seed, finish, cost, crit, occurred, sample, u, f, p_cash_out):  # type: ignore[no-untyped-def]
+    def _result(
+        self,
+        iterations: int,
+        seed: int,
+        finish: np.ndarray,
+        cost: np.ndarray,
+        crit: np.ndarray,
+        occurred: np.ndarray,
+        sample: int,
+        u: np.ndarray,
+        f: np.ndarray,
+        p_cash_out: float,
+    ) -> SimulationResult:
         net = self.net
         pct = np.percentile(finish, PERCENTILES)
         cost_pct = np.percentile(cost, (50, 80, 95))
@@ -289,26 +330,34 @@ class Simulation:
         ]
         if self.risks:
             risk_rho = _correlate(f, target)
-            sens += [Sensitivity(r.id, "risk", float(risk_rho[j])) for j, r in enumerate(self.risks) if self.has_sched[j]]
+            sens += [
+                Sensitivity(r.id, "risk", float(risk_rho[j]))
+                for j, r in enumerate(self.risks)
+                if self.has_sched[j]
+            ]
         sens.sort(key=lambda s: (-abs(s.rho), s.id))
         levels = np.linspace(0, 100, 101)
         curve = np.percentile(finish, levels)
         return SimulationResult(
             iterations=iterations,
             seed=seed,
-            finish={f"p{q}": float(v) for q, v in zip(PERCENTILES, pct)},
-            cost={f"p{q}": float(v) for q, v in zip((50, 80, 95), cost_pct)},
+            finish={f"p{q}": float(v) for q, v in zip(PERCENTILES, pct, strict=True)},
+            cost={f"p{q}": float(v) for q, v in zip((50, 80, 95), cost_pct, strict=True)},
             mean_finish=float(finish.mean()),
             criticality={net.ids[i]: float(crit[i] / iterations) for i in range(net.size)},
             sensitivity=sens,
             sensitivity_sample=int(sample),
-            risk_occurrence={r.id: float(occurred[j] / iterations) for j, r in enumerate(self.risks)},
-            s_curve=[(float(v), float(q / 100)) for q, v in zip(levels, curve)],
+            risk_occurrence={
+                r.id: float(occurred[j] / iterations) for j, r in enumerate(self.risks)
+            },
+            s_curve=[(float(v), float(q / 100)) for q, v in zip(levels, curve, strict=True)],
             p_cash_out=p_cash_out,
             finish_samples=finish,
         )
 
 
 @hookimpl(trylast=True)
-def simulate(plan: Plan, network: Network, iterations: int, seed: int, probabilities: dict[str, float]) -> SimulationResult:
+def simulate(
+    plan: Plan, network: Network, iterations: int, seed: int, probabilities: dict[str, float]
+) -> SimulationResult:
     return Simulation(plan, network, probabilities).run(iterations, seed)

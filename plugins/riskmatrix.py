@@ -13,7 +13,11 @@ def score_risk(risk: Risk, plan: Plan) -> RiskScore:
     c = risk.cost_impact
     mean = 0.0
     if c is not None:
-        mean = (c.low + 4 * c.likely + c.high) / 6 if plan.distribution == "pert" else (c.low + c.likely + c.high) / 3
+        mean = (
+            (c.low + 4 * c.likely + c.high) / 6
+            if plan.distribution == "pert"
+            else (c.low + c.likely + c.high) / 3
+        )
     s = score(risk.probability, risk.impact)
     res_p = risk.residual.probability if risk.residual else risk.probability
     res_i = risk.residual.impact if risk.residual else risk.impact

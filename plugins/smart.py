@@ -136,15 +136,28 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
     p80 = analysis.date(sim.finish["p80"])
     for i, g in enumerate(plan.goals):
         if g.deadline is not None and g.deadline < p80:
-            out.append(_lint("deadline-before-p80", "T",
-                             f"goal '{g.id}' is due {g.deadline}, but the plan finishes by {p80} "
-                             "only with 80% confidence", ("goals", i, "deadline"),
-                             "move the deadline, cut scope, or shorten the critical path"))
+            out.append(
+                _lint(
+                    "deadline-before-p80",
+                    "T",
+                    f"goal '{g.id}' is due {g.deadline}, but the plan finishes by {p80} "
+                    "only with 80% confidence",
+                    ("goals", i, "deadline"),
+                    "move the deadline, cut scope, or shorten the critical path",
+                )
+            )
     budget = analysis.budget
-    if budget.runway_months is not None and budget.runway_months < analysis.months(sim.finish["p80"]):
-        out.append(_lint("cash-out-before-p80", "A",
-                         f"the cash runs out around {budget.cash_out_date} (month "
-                         f"{budget.runway_months:.1f}), before the P80 finish {p80}",
-                         ("budget", "cash"),
-                         "raise more, spend less per month, or finish sooner"))
+    if budget.runway_months is not None and budget.runway_months < analysis.months(
+        sim.finish["p80"]
+    ):
+        out.append(
+            _lint(
+                "cash-out-before-p80",
+                "A",
+                f"the cash runs out around {budget.cash_out_date} (month "
+                f"{budget.runway_months:.1f}), before the P80 finish {p80}",
+                ("budget", "cash"),
+                "raise more, spend less per month, or finish sooner",
+            )
+        )
     return out

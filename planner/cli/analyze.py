@@ -16,10 +16,18 @@ MAX_ROWS = 30
 def analyze_command(
     plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
     iterations: Annotated[
-        int, typer.Option("--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations.")
+        int,
+        typer.Option(
+            "--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations."
+        ),
     ] = DEFAULT_ITERATIONS,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; the same seed gives the same numbers.")] = DEFAULT_SEED,
-    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, help="Random seed; the same seed gives the same numbers."),
+    ] = DEFAULT_SEED,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
 ) -> None:
     """Schedule the plan, score its risks, simulate it and check the money.
 
@@ -51,36 +59,60 @@ def _report(a: Analysis, file: str) -> None:
 
     plan, sim, sched = a.plan, a.simulation, a.schedule
     cur = plan.currency
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     unit = "workdays" if plan.calendar == "workdays" else "days"
     console.print(f"[bold]{escape(plan.name)}[/] — starts {plan.start}, durations in {unit}")
 
     crit = set(sched.critical_path)
     rows = sched.tasks if len(sched.tasks) <= MAX_ROWS else [t for t in sched.tasks if t.id in crit]
     table = Table(title="Schedule (likely durations)", title_justify="left")
-    for col, just in (("task", "left"), ("start", "left"), ("finish", "left"), ("days", "right"),
-                      ("slack", "right"), ("critical", "center")):
+    for col, just in (
+        ("task", "left"),
+        ("start", "left"),
+        ("finish", "left"),
+        ("days", "right"),
+        ("slack", "right"),
+        ("critical", "center"),
+    ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for t in rows[:MAX_ROWS]:
         label = escape(t.name or t.id) + (" ◆" if t.milestone else "")
-        table.add_row(label, str(t.start_date), str(t.finish_date), f"{t.duration:g}", f"{t.slack:.1f}",
-                      "[red]●[/]" if t.critical else "")
+        table.add_row(
+            label,
+            str(t.start_date),
+            str(t.finish_date),
+            f"{t.duration:g}",
+            f"{t.slack:.1f}",
+            "[red]●[/]" if t.critical else "",
+        )
     console.print(table)
     if len(rows) < len(sched.tasks):
-        console.print(f"[dim]{len(sched.tasks) - len(rows)} tasks off the critical path not shown; use --json[/]")
-    console.print(f"Deterministic finish: [bold]{sched.finish_date}[/] ({sched.duration:g} {unit}); "
-                  f"critical path: {escape(' → '.join(sched.critical_path[:12]))}"
-                  + (" …" if len(sched.critical_path) > 12 else ""))
+        console.print(
+            f"[dim]{len(sched.tasks) - len(rows)} tasks off the critical path not shown; "
+            "use --json[/]"
+        )
+    console.print(
+        f"Deterministic finish: [bold]{sched.finish_date}[/] ({sched.duration:g} {unit}); "
+        f"critical path: {escape(' → '.join(sched.critical_path[:12]))}"
+        + (" …" if len(sched.critical_path) > 12 else "")
+    )
 
-    table = Table(title=f"Monte Carlo: {sim.iterations:,} iterations, seed {sim.seed}", title_justify="left")
+    table = Table(
+        title=f"Monte Carlo: {sim.iterations:,} iterations, seed {sim.seed}", title_justify="left"
+    )
     for col in ("", "P10", "P50", "P80", "P95"):
         table.add_column(col, justify="right")
-    table.add_row("finish date", *(str(a.date(sim.finish[k])) for k in ("p10", "p50", "p80", "p95")))
+    table.add_row(
+        "finish date", *(str(a.date(sim.finish[k])) for k in ("p10", "p50", "p80", "p95"))
+    )
     table.add_row(unit, *(f"{sim.finish[k]:.1f}" for k in ("p10", "p50", "p80", "p95")))
     table.add_row(f"cost ({cur})", "", *(f"{sim.cost[k]:,.0f}" for k in ("p50", "p80", "p95")))
     if a.evidence_simulation:
-        ev = a.evidence_simulation
-        table.add_row("finish, measured risks", *(str(a.date(ev.finish[k])) for k in ("p10", "p50", "p80", "p95")))
+        measured = a.evidence_simulation
+        table.add_row(
+            "finish, measured risks",
+            *(str(a.date(measured.finish[k])) for k in ("p10", "p50", "p80", "p95")),
+        )
     console.print(table)
 
     if a.risks:
@@ -89,16 +121,23 @@ def _report(a: Analysis, file: str) -> None:
             table.add_column(col, justify="right" if col in ("score", "EMV") else "left")
         colour = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}
         for r in a.risks:
-            table.add_row(escape(r.title), r.category, f"{r.probability:.0%} × {r.impact}",
-                          f"[{colour[r.level]}]{r.score} {r.level}[/]", _money(r.emv, cur),
-                          f"[{colour[r.residual_level]}]{r.residual_score} {r.residual_level}[/]",
-                          r.response or "")
+            table.add_row(
+                escape(r.title),
+                r.category,
+                f"{r.probability:.0%} × {r.impact}",
+                f"[{colour[r.level]}]{r.score} {r.level}[/]",
+                _money(r.emv, cur),
+                f"[{colour[r.residual_level]}]{r.residual_score} {r.residual_level}[/]",
+                r.response or "",
+            )
         console.print(table)
 
     drivers = sim.sensitivity[:8]
     if drivers:
-        table = Table(title="What drives the finish (rank correlation) and how often tasks are critical",
-                      title_justify="left")
+        table = Table(
+            title="What drives the finish (rank correlation) and how often tasks are critical",
+            title_justify="left",
+        )
         table.add_column("driver")
         table.add_column("kind")
         table.add_column("ρ", justify="right")
@@ -107,32 +146,52 @@ def _report(a: Analysis, file: str) -> None:
         names = {t.id: t.name or t.id for t in plan.tasks} | {r.id: r.title for r in plan.risks}
         for s in drivers:
             bar = "█" * round(abs(s.rho) * 20)
-            share = f"{sim.criticality[s.id]:.0%}" if s.kind == "task" else f"occurs {sim.risk_occurrence[s.id]:.0%}"
+            share = (
+                f"{sim.criticality[s.id]:.0%}"
+                if s.kind == "task"
+                else f"occurs {sim.risk_occurrence[s.id]:.0%}"
+            )
             table.add_row(escape(names[s.id]), s.kind, f"{s.rho:+.2f}", bar, share)
         console.print(table)
 
     b = a.budget
-    runway = f"{b.runway_months:.1f} months (cash out around {b.cash_out_date})" if b.runway_months is not None \
-        else "the cash lasts beyond 50 years of the plan"
-    console.print(f"Budget: burn {_money(b.monthly_burn, cur)}/month (team {_money(b.team_monthly, cur)}); "
-                  f"runway {runway}; break-even "
-                  f"{'month ' + str(b.break_even_month) if b.break_even_month else 'not reached'}; "
-                  f"chance the cash runs out before the finish: {b.p_cash_out:.0%}")
+    runway = (
+        f"{b.runway_months:.1f} months (cash out around {b.cash_out_date})"
+        if b.runway_months is not None
+        else f"cash never runs out (lowest {_money(b.lowest_cash, cur)} "
+        f"in month {b.lowest_cash_month})"
+    )
+    console.print(
+        f"Budget: burn {_money(b.monthly_burn, cur)}/month (team {_money(b.team_monthly, cur)}); "
+        f"runway {runway}; break-even "
+        f"{'month ' + str(b.break_even_month) if b.break_even_month else 'not reached'}; "
+        f"chance the cash runs out before the finish: {b.p_cash_out:.0%}"
+    )
 
     for ev in a.evidence:
         for g in ev.goals:
-            verdict = "[green]met[/]" if g.met else "[red]missed[/]" if g.met is False else "no target"
+            verdict = (
+                "[green]met[/]" if g.met else "[red]missed[/]" if g.met is False else "no target"
+            )
             ci = f" (95% CI {g.interval[0]:.3f}–{g.interval[1]:.3f})" if g.interval else ""
             pm = f", P(miss) {g.p_miss:.0%}" if g.p_miss is not None else ""
-            console.print(f"Measured ({escape(ev.route)}, run {escape(ev.run)}): goal {escape(g.goal)} "
-                          f"{g.metric} = {g.value:.3f}{ci} vs target {g.direction} {g.target}: {verdict}{pm}")
-        for r in ev.risks:
-            console.print(f"  risk {escape(r.risk)}: your probability {r.probability:.0%}, "
-                          f"measured {r.measured_probability:.0%}")
+            console.print(
+                f"Measured ({escape(ev.route)}, run {escape(ev.run)}): goal {escape(g.goal)} "
+                f"{g.metric} = {g.value:.3f}{ci} vs target {g.direction} {g.target}: {verdict}{pm}"
+            )
+        for re_ in ev.risks:
+            console.print(
+                f"  risk {escape(re_.risk)}: your probability {re_.probability:.0%}, "
+                f"measured {re_.measured_probability:.0%}"
+            )
         if ev.forecast:
             parts = ", ".join(f"{k.replace('_', ' ')} {v:,.2f}" for k, v in ev.forecast.items())
             console.print(f"  full-scale forecast: {escape(parts)}")
 
     for f in a.findings:
-        console.print(f"[bold]{escape(file)}:{f.line}:{f.column}[/] [yellow]{f.severity}[{f.letter or ''}][/] "
-                      f"{escape(f.where)}: {escape(f.message)}", soft_wrap=True)
+        console.print(
+            f"[bold]{escape(file)}:{f.line}:{f.column}[/] "
+            f"[yellow]{f.severity}[{f.letter or ''}][/] "
+            f"{escape(f.where)}: {escape(f.message)}",
+            soft_wrap=True,
+        )

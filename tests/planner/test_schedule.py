@@ -5,20 +5,32 @@ import random
 
 import networkx as nx
 import pytest
-
-from tests.planfactory import make_plan, milestone, task
 from ventureplan.planner.calendar import finish_date, start_date
 from ventureplan.planner.schedule import schedule
 
+from tests.planfactory import make_plan, milestone, task
+
 
 def test_small_network_by_hand():
-    plan = make_plan([task("a", 1, 3, 5), task("b", 1, 2, 3, ["a"]), task("c", 4, 6, 9, ["a"]),
-                      task("d", 1, 1, 1, ["b", "c"]), milestone("m", ["d"])])
+    plan = make_plan(
+        [
+            task("a", 1, 3, 5),
+            task("b", 1, 2, 3, ["a"]),
+            task("c", 4, 6, 9, ["a"]),
+            task("d", 1, 1, 1, ["b", "c"]),
+            milestone("m", ["d"]),
+        ]
+    )
     s = schedule(plan)
     t = s.by_id()
     assert s.duration == 10
     assert s.critical_path == ["a", "c", "d", "m"]
-    assert (t["b"].early_start, t["b"].early_finish, t["b"].late_start, t["b"].late_finish) == (3, 5, 7, 9)
+    assert (t["b"].early_start, t["b"].early_finish, t["b"].late_start, t["b"].late_finish) == (
+        3,
+        5,
+        7,
+        9,
+    )
     assert t["b"].slack == 4 and not t["b"].critical
     assert [x.id for x in s.tasks if x.critical] == ["a", "c", "d", "m"]
     # 10 workdays from Monday 2027-01-04 end on Friday 2027-01-15
@@ -34,8 +46,13 @@ def test_days_calendar_counts_weekends():
 
 @pytest.mark.parametrize(
     ("x", "start", "finish"),
-    [(0, "2027-01-04", "2027-01-04"), (0.5, "2027-01-04", "2027-01-04"), (5, "2027-01-11", "2027-01-08"),
-     (5.2, "2027-01-11", "2027-01-11"), (4.9999999999, "2027-01-11", "2027-01-08")],
+    [
+        (0, "2027-01-04", "2027-01-04"),
+        (0.5, "2027-01-04", "2027-01-04"),
+        (5, "2027-01-11", "2027-01-08"),
+        (5.2, "2027-01-11", "2027-01-11"),
+        (4.9999999999, "2027-01-11", "2027-01-08"),
+    ],
 )
 def test_offsets_to_workdays(x, start, finish):
     monday = dt.date(2027, 1, 4)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import optimize, stats
-
-from tests.planfactory import make_plan, milestone, task
 from ventureplan.planner.analysis import analyze, to_dict
 from ventureplan.planner.network import build_network
 from ventureplan.plugins import montecarlo
 from ventureplan.plugins.montecarlo import Simulation
+
+from tests.planfactory import make_plan, milestone, task
 
 
 def simulate(plan, iterations=10_000, seed=0, probabilities=None):
@@ -41,8 +41,10 @@ def test_triangular_mean(a, m, b):
 
 @pytest.mark.parametrize("distribution", ["pert", "triangular"])
 def test_two_parallel_tasks_p80_is_the_product_of_cdfs(distribution):
-    plan = make_plan([task("a", 2, 5, 14), task("b", 4, 6, 9), milestone("end", ["a", "b"])],
-                     distribution=distribution)
+    plan = make_plan(
+        [task("a", 2, 5, 14), task("b", 4, 6, 9), milestone("end", ["a", "b"])],
+        distribution=distribution,
+    )
     r = simulate(plan, iterations=200_000)
     if distribution == "pert":
         fa, fb = pert(2, 5, 14).cdf, pert(4, 6, 9).cdf
@@ -58,8 +60,15 @@ def test_two_parallel_tasks_p80_is_the_product_of_cdfs(distribution):
 
 
 def test_risk_with_fixed_impact_slips_with_its_probability():
-    risk = {"id": "late", "title": "Late", "category": "technical", "probability": 0.3, "impact": 3,
-            "affects": ["a"], "schedule_impact": {"low": 5, "likely": 5, "high": 5}}
+    risk = {
+        "id": "late",
+        "title": "Late",
+        "category": "technical",
+        "probability": 0.3,
+        "impact": 3,
+        "affects": ["a"],
+        "schedule_impact": {"low": 5, "likely": 5, "high": 5},
+    }
     r = simulate(make_plan([task("a", 10, 10, 10)], [risk]), iterations=200_000)
     slipped = np.mean(r.finish_samples > 10 + 1e-6)
     assert abs(slipped - 0.3) / 0.3 < 0.01
@@ -68,10 +77,21 @@ def test_risk_with_fixed_impact_slips_with_its_probability():
 
 
 def test_risk_cost_and_emv_enter_the_cost():
-    risk = {"id": "fine", "title": "Fine", "category": "legal", "probability": 0.5, "impact": 2,
-            "cost_impact": {"low": 1000, "likely": 1000, "high": 1000}, "mitigation_cost": 250}
-    plan = make_plan([task("a", 21, 21, 21)], [risk], calendar="days",
-                     team=[{"id": "eng", "title": "E", "headcount": 1, "monthly_cost": 3000}])
+    risk = {
+        "id": "fine",
+        "title": "Fine",
+        "category": "legal",
+        "probability": 0.5,
+        "impact": 2,
+        "cost_impact": {"low": 1000, "likely": 1000, "high": 1000},
+        "mitigation_cost": 250,
+    }
+    plan = make_plan(
+        [task("a", 21, 21, 21)],
+        [risk],
+        calendar="days",
+        team=[{"id": "eng", "title": "E", "headcount": 1, "monthly_cost": 3000}],
+    )
     r = simulate(plan, iterations=20_000)
     base = 3000 * 21 / (365.2425 / 12) + 250
     assert r.cost["p50"] in (pytest.approx(base), pytest.approx(base + 1000))
@@ -79,9 +99,20 @@ def test_risk_cost_and_emv_enter_the_cost():
 
 
 def test_same_seed_same_numbers_bit_for_bit(tmp_path):
-    plan = make_plan([task("a", 1, 3, 9), task("b", 2, 4, 8, ["a"]), task("c", 1, 5, 6, ["a"])],
-                     [{"id": "r", "title": "R", "category": "technical", "probability": 0.4, "impact": 3,
-                       "affects": ["b"], "schedule_impact": {"low": 1, "likely": 2, "high": 6}}])
+    plan = make_plan(
+        [task("a", 1, 3, 9), task("b", 2, 4, 8, ["a"]), task("c", 1, 5, 6, ["a"])],
+        [
+            {
+                "id": "r",
+                "title": "R",
+                "category": "technical",
+                "probability": 0.4,
+                "impact": 3,
+                "affects": ["b"],
+                "schedule_impact": {"low": 1, "likely": 2, "high": 6},
+            }
+        ],
+    )
     one, two = simulate(plan, seed=7), simulate(plan, seed=7)
     assert np.array_equal(one.finish_samples, two.finish_samples)
     assert to_dict(analyze(plan, seed=7)) == to_dict(analyze(plan, seed=7))
@@ -104,19 +135,29 @@ def test_chunked_runs_are_reproducible_and_agree(monkeypatch):
 
 
 def test_sensitivity_ranks_the_widest_critical_task_first():
-    plan = make_plan([task("wide", 1, 5, 30), task("narrow", 4, 5, 6, ["wide"]), task("side", 1, 1, 2)])
+    plan = make_plan(
+        [task("wide", 1, 5, 30), task("narrow", 4, 5, 6, ["wide"]), task("side", 1, 1, 2)]
+    )
     r = simulate(plan, iterations=20_000)
     ids = [s.id for s in r.sensitivity]
     assert ids[0] == "wide" and r.sensitivity[0].rho > 0.95
     assert abs(next(s.rho for s in r.sensitivity if s.id == "side")) < 0.05
     # cross-check one rank correlation with scipy
     assert r.sensitivity[1].rho == pytest.approx(
-        stats.spearmanr(np.arange(10), np.arange(10))[0] * r.sensitivity[1].rho)
+        stats.spearmanr(np.arange(10), np.arange(10))[0] * r.sensitivity[1].rho
+    )
 
 
 def test_sensitivity_matches_scipy_spearman():
-    risk = {"id": "r", "title": "R", "category": "technical", "probability": 0.3, "impact": 3,
-            "affects": ["a"], "schedule_impact": {"low": 2, "likely": 4, "high": 9}}
+    risk = {
+        "id": "r",
+        "title": "R",
+        "category": "technical",
+        "probability": 0.3,
+        "impact": 3,
+        "affects": ["a"],
+        "schedule_impact": {"low": 2, "likely": 4, "high": 9},
+    }
     plan = make_plan([task("a", 1, 5, 9), task("b", 2, 6, 12)], [risk])
     net = build_network(plan)
     sim = Simulation(plan, net, {})
@@ -138,8 +179,15 @@ def test_degenerate_plans():
     flat = simulate(make_plan([task("a", 3, 3, 3), task("b", 2, 2, 2, ["a"])]))
     assert flat.finish["p95"] == pytest.approx(5) and flat.criticality == {"a": 1.0, "b": 1.0}
     assert flat.sensitivity == []
-    every = {"id": "all", "title": "All", "category": "resource", "probability": 1.0, "impact": 2,
-             "affects": ["a", "b"], "schedule_impact": {"low": 1, "likely": 1, "high": 1}}
+    every = {
+        "id": "all",
+        "title": "All",
+        "category": "resource",
+        "probability": 1.0,
+        "impact": 2,
+        "affects": ["a", "b"],
+        "schedule_impact": {"low": 1, "likely": 1, "high": 1},
+    }
     r = simulate(make_plan([task("a", 3, 3, 3), task("b", 2, 2, 2, ["a"])], [every]))
     assert r.finish["p50"] == pytest.approx(7) and r.risk_occurrence["all"] == 1.0
 
@@ -165,7 +213,9 @@ def test_ten_million_iterations_run_in_bounded_memory():
         "r = simulate(plan, iterations=10_000_000);"
         "print(r.iterations, r.sensitivity_sample, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     iterations, sample, peak_kb = map(int, out.split())
     assert iterations == 10_000_000
     assert sample < iterations
