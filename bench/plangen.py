@@ -44,7 +44,7 @@ def random_plan_yaml(n_tasks: int, seed: int = 0, n_risks: int | None = None) ->
             f"    depends_on: [{', '.join(f't{d}' for d in deps)}]",
             f"    phase: phase-{i * 5 // max(n_tasks, 1)}",
         ]
-    out.append("risks:")
+    out.append("risks:" if n_risks else "risks: []")
     for j in range(n_risks):
         affected = sorted(rng.sample(range(n_tasks), min(n_tasks, 3)))
         out += [

@@ -151,7 +151,19 @@ def to_dict(a: Analysis) -> dict[str, Any]:
             "currency": a.plan.currency,
             "distribution": a.plan.distribution,
         },
-        "schedule": _plain(a.schedule),
+        "schedule": {
+            "finish_date": a.schedule.finish_date.isoformat(),
+            "duration": a.schedule.duration,
+            "critical_path": a.schedule.critical_path,
+            "tasks": [
+                {
+                    **vars(t),
+                    "start_date": t.start_date.isoformat(),
+                    "finish_date": t.finish_date.isoformat(),
+                }
+                for t in a.schedule.tasks
+            ],
+        },
         "risks": _plain(a.risks),
         "simulation": _simulation_dict(a, a.simulation),
         "budget": {**_plain(a.budget), "spend_by_category": a.spend_by_category},

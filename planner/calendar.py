@@ -35,6 +35,25 @@ def finish_date(start: dt.date, calendar: Calendar, x: float) -> dt.date:
     return day(start, calendar, max(math.ceil(x - _EPS) - 1, 0))
 
 
+def days(start: dt.date, calendar: Calendar, k: np.ndarray) -> list[dt.date]:
+    """`day` for many unit indexes at once."""
+    k = np.asarray(k, dtype=np.int64)
+    origin = np.datetime64(start, "D")
+    if calendar == "days":
+        dates = origin + k
+    else:
+        dates = np.busday_offset(origin, k, roll="forward")
+    return dates.astype("datetime64[D]").astype(object).tolist()  # type: ignore[no-any-return]
+
+
+def start_dates(start: dt.date, calendar: Calendar, x: np.ndarray) -> list[dt.date]:
+    return days(start, calendar, np.floor(np.asarray(x) + _EPS))
+
+
+def finish_dates(start: dt.date, calendar: Calendar, x: np.ndarray) -> list[dt.date]:
+    return days(start, calendar, np.maximum(np.ceil(np.asarray(x) - _EPS) - 1, 0))
+
+
 def elapsed_days(start: dt.date, calendar: Calendar, x: np.ndarray) -> np.ndarray:
     """Calendar days from `start` to the end of offset x, vectorised (for money over time)."""
     x = np.asarray(x, dtype=np.float64)

@@ -28,9 +28,7 @@ class LoadedPlan:
         return self.source.file
 
     def place(self, findings: list[Finding]) -> list[Finding]:
-        for f in findings:
-            self.source.place(f, key=f.code == "unknown-field")
-        return findings
+        return self.source.place_all(findings)
 
 
 def validate_data(data: dict[str, Any], source: SourceMap) -> LoadedPlan:
@@ -43,8 +41,7 @@ def validate_data(data: dict[str, Any], source: SourceMap) -> LoadedPlan:
         findings = cross_check(plan)
         if not findings:
             return LoadedPlan(plan, data, source)
-    for f in findings:
-        source.place(f, key=f.code == "unknown-field")
+    source.place_all(findings)
     findings.sort(key=lambda f: (f.line or 0, f.column or 0))
     raise PlanError(findings)
 

@@ -8,6 +8,7 @@ relate objects to each other (ids, references, cycles, the chosen route) live in
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -32,6 +33,20 @@ class Strict(BaseModel):
     """Unknown fields are errors: a typo must not silently drop a number."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def empty_lists(cls, data: Any) -> Any:
+        """`risks:` with every entry commented out is an empty list, not an error."""
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                key = field.alias or name
+                if data.get(key, ...) is None and typing.get_origin(field.annotation) in (
+                    list,
+                    dict,
+                ):
+                    data = {**data, key: field.get_default(call_default_factory=True)}
+        return data
 
 
 # --- business -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,16 +30,31 @@ class Network:
 
 
 def build_network(plan: Plan) -> Network:
-    """Topological order by networkx; ties keep the plan's order so results read naturally."""
-    import networkx as nx
+    """Tasks in topological order (Kahn's algorithm; ready tasks keep the plan's order).
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(plan.tasks)))
+    The plan was checked for cycles when it was loaded. This runs on every analysis, so it
+    is plain Python rather than networkx, whose import alone costs more than the sort.
+    """
     index = {t.id: i for i, t in enumerate(plan.tasks)}
-    graph.add_edges_from((index[d], i) for i, t in enumerate(plan.tasks) for d in t.depends_on)
-    order = list(nx.lexicographical_topological_sort(graph))
+    deps = [sorted({index[d] for d in t.depends_on}) for t in plan.tasks]
+    users: list[list[int]] = [[] for _ in plan.tasks]
+    for i, ds in enumerate(deps):
+        for d in ds:
+            users[d].append(i)
+    waiting = [len(ds) for ds in deps]
+    ready = deque(i for i, w in enumerate(waiting) if w == 0)
+    order = []
+    while ready:
+        i = ready.popleft()
+        order.append(i)
+        for j in users[i]:
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                ready.append(j)
+    if len(order) != len(plan.tasks):
+        raise ValueError("the task graph has a cycle; load plans with load_plan() to get it named")
     pos = {plan_i: p for p, plan_i in enumerate(order)}
-    preds = [sorted({pos[index[d]] for d in plan.tasks[i].depends_on}) for i in order]
+    preds = [sorted(pos[d] for d in deps[i]) for i in order]
     succs: list[list[int]] = [[] for _ in order]
     for p, ps in enumerate(preds):
         for q in ps:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calendar import finish_date, start_date
+from .calendar import finish_date, finish_dates, start_dates
 from .model import Plan
 from .network import Network, build_network
 
@@ -79,6 +79,9 @@ def schedule(plan: Plan, net: Network | None = None) -> Schedule:
     finish = float(ef.max()) if net.size else 0.0
     slack = ls - es
     critical = slack <= EPS * max(1.0, finish)
+    starts = start_dates(plan.start, plan.calendar, np.where(net.milestone, -1.0, es))
+    # a milestone is dated by the day its predecessors finish
+    finishes = finish_dates(plan.start, plan.calendar, ef)
     times: list[TaskTimes | None] = [None] * net.size
     for p, plan_i in enumerate(net.order):
         task = plan.tasks[plan_i]
@@ -93,10 +96,8 @@ def schedule(plan: Plan, net: Network | None = None) -> Schedule:
             slack=float(max(slack[p], 0.0)),
             critical=bool(critical[p]),
             milestone=task.milestone,
-            start_date=start_date(plan.start, plan.calendar, float(es[p]))
-            if not task.milestone
-            else finish_date(plan.start, plan.calendar, float(es[p])),
-            finish_date=finish_date(plan.start, plan.calendar, float(ef[p])),
+            start_date=finishes[p] if task.milestone else starts[p],
+            finish_date=finishes[p],
         )
     return Schedule(
         tasks=[t for t in times if t is not None],

@@ -16,8 +16,6 @@ sampler), and makes rank correlations exact: a draw's rank is the rank of its un
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from ventureplan.planner import hookimpl
 from ventureplan.planner.budget import BudgetModel
@@ -28,7 +26,7 @@ from ventureplan.planner.results import PERCENTILES, Sensitivity, SimulationResu
 
 TABLE = 2049  # quantile-table points per distribution
 GRID = 4097  # density grid used to build a beta-PERT table
-CHUNK_ELEMENTS = 1 << 27  # task × iteration cells per chunk (512 MiB per float32 array)
+CHUNK_ELEMENTS = 1 << 25  # task × iteration cells per chunk (128 MiB per float32 array)
 CHUNK_ITERATIONS = 1 << 20  # and at most this many iterations per chunk
 SAMPLE_ELEMENTS = 1 << 26  # uniforms kept for the rank correlations
 MIN_SAMPLE = 10_000
@@ -68,40 +66,46 @@ def quantile_tables(
     return tables, inverse.reshape(-1)
 
 
-@dataclass
 class _Sampler:
     """Draws from a set of three-point distributions; distributions of one shape share a table
     (estimates in whole days repeat shapes a lot, so the tables stay in the CPU cache)."""
 
-    low: np.ndarray
-    width: np.ndarray
-    shape: np.ndarray  # row -> table
-    table: np.ndarray  # float32 quantiles on [0, 1]
-    slope: np.ndarray  # table[k + 1] - table[k]
-
-    @classmethod
-    def build(cls, kind: str, low: np.ndarray, mode: np.ndarray, high: np.ndarray) -> _Sampler:
+    def __init__(self, kind: str, low: np.ndarray, mode: np.ndarray, high: np.ndarray):
         tables, shape = quantile_tables(kind, low, mode, high)
-        t = tables.astype(np.float32)
-        slope = np.diff(t, axis=1, append=t[:, -1:])
-        return cls(low.astype(np.float32), (high - low).astype(np.float32), shape, t, slope)
+        table = tables.astype(np.float32)
+        slope = np.diff(table, axis=1, append=table[:, -1:])
+        self.low = low.astype(np.float32)
+        self.width = (high - low).astype(np.float32)
+        # per row, looked up once: (quantiles, slopes, width, low); None for a fixed value
+        self.rows = [
+            (table[k], slope[k], w, lo) if w > 0 else None
+            for k, w, lo in zip(shape.tolist(), self.width.tolist(), self.low.tolist(), strict=True)
+        ]
 
     def draw(
-        self, row: int, u: np.ndarray, out: np.ndarray, x: np.ndarray, idx: np.ndarray
+        self,
+        row: int,
+        u: np.ndarray,
+        out: np.ndarray,
+        x: np.ndarray,
+        idx: np.ndarray,
+        y: np.ndarray,
     ) -> None:
-        """out = quantile(u) for distribution `row` (x, idx: scratch buffers)."""
-        if self.width[row] == 0:
+        """out = quantile(u) for distribution `row`; `out` may be `u` (x, idx, y: scratch)."""
+        spec = self.rows[row]
+        if spec is None:
             out.fill(self.low[row])
             return
-        k = self.shape[row]
+        table, slope, width, low = spec
         np.multiply(u, TABLE - 1, out=x)
         idx[:] = x
         x -= idx
-        np.take(self.slope[k], idx, out=out, mode="clip")
+        np.take(slope, idx, out=out, mode="clip")
         out *= x
-        out += np.take(self.table[k], idx, mode="clip")
-        out *= self.width[row]
-        out += self.low[row]
+        np.take(table, idx, out=y, mode="clip")
+        out += y
+        out *= width
+        out += low
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -137,22 +141,25 @@ def _correlate(rows: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 class _Buffers:
-    """Work arrays for one chunk, allocated once per run and reused (first touch is costly)."""
+    """Work arrays for one chunk, allocated once per run and reused: touching fresh memory
+    costs more than the arithmetic done in it."""
 
     def __init__(self, n: int, nr: int, c: int, parent: _Buffers | None = None):
         if parent is None:
-            self.u = np.empty((n, c), np.float32)
-            self.ur = np.empty((3 * nr, c), np.float32)
-            self.d = np.empty((n, c), np.float32)
+            self.d = np.empty((n, c), np.float32)  # uniforms, then durations, then late starts
             self.ef = np.empty((n, c), np.float32)
+            self.ur = np.empty((3 * nr, c), np.float32)
             self.f = np.empty((nr, c), np.float32)
-        self.x, self.tmp, self.lf = (np.empty(c, np.float32) for _ in range(3))
+        self.x, self.tmp, self.lf, self.y = (np.empty(c, np.float32) for _ in range(4))
         self.idx = np.empty(c, np.intp)
+        self.hit = np.empty(c, bool)
 
     def narrow(self, c: int) -> _Buffers:
         """Contiguous buffers for a shorter chunk (the generator fills whole arrays)."""
+        if c == self.d.shape[1]:
+            return self
         w = _Buffers(0, 0, c, parent=self)
-        for name in ("u", "ur", "d", "ef", "f"):
+        for name in ("d", "ef", "ur", "f"):
             big = getattr(self, name)
             setattr(w, name, big.reshape(-1)[: big.shape[0] * c].reshape(big.shape[0], c))
         return w
@@ -168,7 +175,7 @@ class Simulation:
             np.array(sorted({pos[a] for a in r.affects}), dtype=np.intp) for r in self.risks
         ]
         kind = plan.distribution
-        self.tasks = _Sampler.build(kind, net.optimistic, net.likely, net.pessimistic)
+        self.tasks = _Sampler(kind, net.optimistic, net.likely, net.pessimistic)
         self.degenerate = self.tasks.width == 0
 
         def ranges(attr: str) -> list[np.ndarray]:
@@ -178,8 +185,8 @@ class Simulation:
                 for k in ("low", "likely", "high")
             ]
 
-        self.sched = _Sampler.build(kind, *ranges("schedule_impact"))
-        self.cost = _Sampler.build(kind, *ranges("cost_impact"))
+        self.sched = _Sampler(kind, *ranges("schedule_impact"))
+        self.cost = _Sampler(kind, *ranges("cost_impact"))
         self.has_sched = np.array(
             [
                 r.schedule_impact is not None and len(a) > 0
@@ -197,7 +204,14 @@ class Simulation:
         n, nr = self.net.size, len(self.risks)
         chunk = min(iterations, CHUNK_ITERATIONS, max(256, CHUNK_ELEMENTS // max(n, 1)))
         bounds = [*range(0, iterations, chunk), iterations]
-        streams = np.random.SeedSequence(seed).spawn(len(bounds) - 1)
+        spans = list(
+            zip(
+                bounds[:-1],
+                bounds[1:],
+                np.random.SeedSequence(seed).spawn(len(bounds) - 1),
+                strict=True,
+            )
+        )
         sample = min(
             iterations, CHUNK_ITERATIONS, max(MIN_SAMPLE, SAMPLE_ELEMENTS // max(n + nr, 1))
         )
@@ -205,19 +219,40 @@ class Simulation:
         risk_cost = np.empty(iterations)
         crit = np.zeros(n, dtype=np.int64)
         occurred = np.zeros(nr, dtype=np.int64)
+        keep_f = np.empty((nr, sample), np.float32)
         work = _Buffers(n, nr, chunk)
-        if len(bounds) == 2:  # one chunk: its uniforms are the sample, no copy needed
-            keep_u, keep_f = work.u, work.f
-        else:
-            keep_u = np.empty((n, sample), np.float32)
-            keep_f = np.empty((nr, sample), np.float32)
-        for lo, hi, ss in zip(bounds[:-1], bounds[1:], streams, strict=True):
-            rng = np.random.Generator(np.random.SFC64(ss))
-            used = self._chunk(work, hi - lo, rng, finish[lo:hi], risk_cost[lo:hi], crit, occurred)
-            if lo < sample and keep_u is not work.u:
-                keep = min(hi, sample) - lo
-                keep_u[:, lo : lo + keep] = used.u[:, :keep]
-                keep_f[:, lo : lo + keep] = used.f[:, :keep]
+        for lo, hi, ss in spans:
+            w = work.narrow(hi - lo)
+            self._chunk(
+                w,
+                np.random.Generator(np.random.SFC64(ss)),
+                finish[lo:hi],
+                risk_cost[lo:hi],
+                crit,
+                occurred,
+            )
+            if lo < sample:
+                keep_f[:, lo : min(hi, sample)] = w.f[:, : min(hi, sample) - lo]
+        # Rank correlations over the first `sample` iterations. The task draws are monotone in
+        # their uniforms, so the uniforms are regenerated from the same streams (cheaper than
+        # keeping them) and correlated, chunk by chunk, with the ranks of the finish.
+        target = _ranks(finish[:sample])
+        target -= target.mean()
+        cov, total, squares = np.zeros(n), np.zeros(n), np.zeros(n)
+        for lo, hi, ss in spans:
+            if lo >= sample or not n:
+                break
+            w = work.narrow(hi - lo)
+            np.random.Generator(np.random.SFC64(ss)).random(out=w.d, dtype=np.float32)
+            block = w.d[:, : min(hi, sample) - lo]
+            cov += block @ target[lo : min(hi, sample)].astype(np.float32)
+            total += block.sum(axis=1, dtype=np.float64)
+            squares += np.einsum("ij,ij->i", block, block, dtype=np.float64)
+        mean = total / sample
+        var = np.clip(squares / sample - mean * mean, 0.0, None)
+        denom = np.sqrt(var * (target @ target / sample))
+        task_rho = np.divide(cov / sample, denom, out=np.zeros(n), where=denom > 1e-12)
+        risk_rho = _correlate(keep_f, target) if nr else np.zeros(0)
         months = elapsed_months(self.plan.start, self.plan.calendar, finish)
         cost = self.budget.spend(months) + risk_cost + self.planned_cost
         cash_out = self.budget.cash_out_time(risk_cost)
@@ -229,39 +264,37 @@ class Simulation:
             crit,
             occurred,
             sample,
-            keep_u[:, :sample],
-            keep_f[:, :sample],
+            task_rho,
+            risk_rho,
             float(np.mean(cash_out < months)),
         )
 
     def _chunk(
         self,
         w: _Buffers,
-        c: int,
         rng: np.random.Generator,
         finish: np.ndarray,
         risk_cost: np.ndarray,
         crit: np.ndarray,
         occurred: np.ndarray,
-    ) -> _Buffers:
-        """Simulate c iterations into the work buffers: uniforms in w.u, risks' rank transforms
-        in w.f; finish, risk cost, criticality and occurrence counts into the arguments."""
+    ) -> None:
+        """Simulate one chunk in the work buffers (the risks' rank transforms land in w.f);
+        finish, risk cost, criticality and occurrence counts go into the arguments."""
         net, n, nr = self.net, self.net.size, len(self.risks)
-        if c < w.u.shape[1]:  # the last, shorter chunk
-            w = w.narrow(c)
-        u, ur, d, ef, f = w.u, w.ur, w.d, w.ef, w.f
-        rng.random(out=u, dtype=np.float32)
+        ur, d, ef, f = w.ur, w.d, w.ef, w.f
+        c = d.shape[1]
+        rng.random(out=d, dtype=np.float32)  # uniforms, turned into durations in place
         rng.random(out=ur, dtype=np.float32)
-        x, idx, tmp = w.x, w.idx, w.tmp
+        x, idx, tmp, y = w.x, w.idx, w.tmp, w.y
         for i in range(n):
-            self.tasks.draw(i, u[i], d[i], x, idx)
+            self.tasks.draw(i, d[i], d[i], x, idx, y)
         risk_cost.fill(0.0)
         for j in range(nr):
             p = self.p[j]
             occ = ur[3 * j] < p
             occurred[j] += int(occ.sum())
             if self.has_sched[j]:
-                self.sched.draw(j, ur[3 * j + 1], tmp, x, idx)
+                self.sched.draw(j, ur[3 * j + 1], tmp, x, idx, y)
                 tmp *= occ
                 d[self.affects[j]] += tmp
                 varies = self.sched.width[j] > 0
@@ -270,40 +303,45 @@ class Simulation:
             else:
                 f[j] = 0.5
             if self.risks[j].cost_impact is not None:
-                self.cost.draw(j, ur[3 * j + 2], tmp, x, idx)
+                self.cost.draw(j, ur[3 * j + 2], tmp, x, idx, y)
                 risk_cost += tmp * occ
         # Forward pass. Slack is late finish minus early finish, so early starts are not kept.
-        for i in range(n):
-            preds = net.preds[i]
+        # (Row views are taken once: indexing a 2-D array per use costs more than the add.)
+        add, maximum, minimum, subtract = np.add, np.maximum, np.minimum, np.subtract
+        efr, dr = list(ef), list(d)
+        for i, preds in enumerate(net.preds):
             if not preds:
-                np.copyto(ef[i], d[i])
+                np.copyto(efr[i], dr[i])
             elif len(preds) == 1:
-                np.add(ef[preds[0]], d[i], out=ef[i])
+                add(efr[preds[0]], dr[i], out=efr[i])
             else:
-                np.maximum(ef[preds[0]], ef[preds[1]], out=ef[i])
+                maximum(efr[preds[0]], efr[preds[1]], out=efr[i])
                 for q in preds[2:]:
-                    np.maximum(ef[i], ef[q], out=ef[i])
-                ef[i] += d[i]
+                    maximum(efr[i], efr[q], out=efr[i])
+                efr[i] += dr[i]
         end = ef.max(axis=0) if n else np.zeros(c, np.float32)
         finish[:] = end
         # float32 sums along a long chain differ from the backward pass by rounding only
         tol = np.float32(1e-5) * np.maximum(end, np.float32(1.0))
-        lf = w.lf
-        ls = d  # late starts overwrite the durations, row by row, once used
-        for i in reversed(range(n)):
+        lsr = dr  # late starts overwrite the durations, row by row, once used
+        hit = w.hit
+        counts = [0] * n
+        for i in range(n - 1, -1, -1):
             succ = net.succs[i]
             if not succ:
-                np.copyto(lf, end)
+                lf = end
             elif len(succ) == 1:
-                np.copyto(lf, ls[succ[0]])
+                lf = lsr[succ[0]]
             else:
-                np.minimum(ls[succ[0]], ls[succ[1]], out=lf)
+                lf = w.lf
+                minimum(lsr[succ[0]], lsr[succ[1]], out=lf)
                 for s in succ[2:]:
-                    np.minimum(lf, ls[s], out=lf)
-            np.subtract(lf, ef[i], out=x)
-            crit[i] += int(np.count_nonzero(x <= tol))
-            np.subtract(lf, d[i], out=ls[i])
-        return w
+                    minimum(lf, lsr[s], out=lf)
+            subtract(lf, efr[i], out=x)
+            np.less_equal(x, tol, out=hit)
+            counts[i] = np.count_nonzero(hit)
+            subtract(lf, dr[i], out=lsr[i])
+        crit += np.array(counts, dtype=np.int64)
 
     def _result(
         self,
@@ -314,22 +352,19 @@ class Simulation:
         crit: np.ndarray,
         occurred: np.ndarray,
         sample: int,
-        u: np.ndarray,
-        f: np.ndarray,
+        task_rho: np.ndarray,
+        risk_rho: np.ndarray,
         p_cash_out: float,
     ) -> SimulationResult:
         net = self.net
         pct = np.percentile(finish, PERCENTILES)
         cost_pct = np.percentile(cost, (50, 80, 95))
-        target = _ranks(finish[:sample])
-        task_rho = _correlate(u, target) if net.size else np.zeros(0)
         sens = [
             Sensitivity(net.ids[i], "task", float(task_rho[i]))
             for i in range(net.size)
             if not net.milestone[i] and not self.degenerate[i]
         ]
         if self.risks:
-            risk_rho = _correlate(f, target)
             sens += [
                 Sensitivity(r.id, "risk", float(risk_rho[j]))
                 for j, r in enumerate(self.risks)

@@ -107,3 +107,14 @@ def test_errors_are_sorted_and_all_reported(tmp_path):
     with pytest.raises(PlanError) as exc:
         load_plan(path)
     assert [f.where for f in exc.value.findings] == ["team[1].headcount", "risks[0].impact"]
+
+
+def test_a_list_with_every_entry_commented_out_is_empty(tmp_path):
+    path = tmp_path / "plan.yaml"
+    text = (GOOD / "small.yaml").read_text()
+    start = text.index("risks:\n")
+    end = text.index("budget:\n")
+    commented = "risks:\n" + "".join("#" + ln + "\n" for ln in text[start + 7 : end].splitlines())
+    path.write_text(text[:start] + commented + text[end:])
+    plan = load_plan(path).plan
+    assert plan.risks == []
