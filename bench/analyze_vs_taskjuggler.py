@@ -22,9 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.plangen import random_plan_yaml  # noqa: E402
-from ventureplan.planner.load import validate_data  # noqa: E402
-from ventureplan.planner.source import parse  # noqa: E402
+from ventureplan.planner.load import validate_data
+from ventureplan.planner.source import parse
+
+from bench.plangen import random_plan_yaml
 
 
 def write_tjp(yaml_text: str, path: Path) -> None:

@@ -24,11 +24,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.plangen import random_plan_yaml  # noqa: E402
-from ventureplan.planner.load import validate_data  # noqa: E402
-from ventureplan.planner.network import build_network  # noqa: E402
-from ventureplan.planner.source import parse  # noqa: E402
-from ventureplan.plugins.montecarlo import Simulation  # noqa: E402
+from ventureplan.planner.load import validate_data
+from ventureplan.planner.network import build_network
+from ventureplan.planner.source import parse
+from ventureplan.plugins.montecarlo import Simulation
+
+from bench.plangen import random_plan_yaml
 
 
 def load(n: int, risks: bool = True):  # type: ignore[no-untyped-def]

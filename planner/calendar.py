@@ -39,10 +39,7 @@ def days(start: dt.date, calendar: Calendar, k: np.ndarray) -> list[dt.date]:
     """`day` for many unit indexes at once."""
     k = np.asarray(k, dtype=np.int64)
     origin = np.datetime64(start, "D")
-    if calendar == "days":
-        dates = origin + k
-    else:
-        dates = np.busday_offset(origin, k, roll="forward")
+    dates = origin + k if calendar == "days" else np.busday_offset(origin, k, roll="forward")
     return dates.astype("datetime64[D]").astype(object).tolist()  # type: ignore[no-any-return]
 
 

@@ -28,6 +28,7 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from .errors import Finding, Path, PlanError
 
+_fast: Any
 try:
     import yaml_rs as _fast
 except ImportError:  # the careful path alone still reads every plan
@@ -94,7 +95,7 @@ class SourceMap:
         assert self.text is not None
         text = self.text
         starts = {m.group(1): m.start() for m in _TOP_KEY.finditer(text)}
-        bounds = sorted(starts.values()) + [len(text)]
+        bounds = [*sorted(starts.values()), len(text)]
         rest: set[tuple[Path, bool]] = set()
         by_key: dict[str, set[tuple[Path, bool]]] = {}
         if ((), False) in wanted and starts:  # a block mapping starts at its first key

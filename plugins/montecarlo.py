@@ -339,7 +339,7 @@ class Simulation:
                     minimum(lf, lsr[s], out=lf)
             subtract(lf, efr[i], out=x)
             np.less_equal(x, tol, out=hit)
-            counts[i] = np.count_nonzero(hit)
+            counts[i] = int(np.count_nonzero(hit))
             subtract(lf, dr[i], out=lsr[i])
         crit += np.array(counts, dtype=np.int64)
 

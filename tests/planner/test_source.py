@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ventureplan.planner import source
 
 from tests.conftest import BAD, GOOD
-from ventureplan.planner import source
 
 STARTERS = Path(source.__file__).resolve().parent.parent / "templates" / "starters"
 FILES = sorted([*GOOD.glob("*.yaml"), *BAD.glob("*.yaml"), *STARTERS.glob("*.yaml")])
