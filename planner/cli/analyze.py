@@ -74,7 +74,10 @@ def _report(a: Analysis, file: str) -> None:
         ("slack", "right"),
         ("critical", "center"),
     ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+        if col == "task":
+            table.add_column(col, ratio=1, overflow="fold")
+        else:
+            table.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
     for t in rows[:MAX_ROWS]:
         label = escape(t.name or t.id) + (" ◆" if t.milestone else "")
         table.add_row(
@@ -117,8 +120,11 @@ def _report(a: Analysis, file: str) -> None:
 
     if a.risks:
         table = Table(title="Risk register (by exposure)", title_justify="left")
-        for col in ("risk", "category", "p × impact", "score", "EMV", "after response", "response"):
-            table.add_column(col, justify="right" if col in ("score", "EMV") else "left")
+        table.add_column("risk", ratio=1, overflow="fold")
+        for col in ("category", "p × impact", "score", "EMV", "after", "response"):
+            table.add_column(
+                col, justify="right" if col in ("score", "EMV") else "left", no_wrap=True
+            )
         colour = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}
         for r in a.risks:
             table.add_row(
@@ -138,11 +144,11 @@ def _report(a: Analysis, file: str) -> None:
             title="What drives the finish (rank correlation) and how often tasks are critical",
             title_justify="left",
         )
-        table.add_column("driver")
-        table.add_column("kind")
-        table.add_column("ρ", justify="right")
+        table.add_column("driver", ratio=1, overflow="fold")
+        table.add_column("kind", no_wrap=True)
+        table.add_column("ρ", justify="right", no_wrap=True)
         table.add_column("", no_wrap=True)
-        table.add_column("critical in", justify="right")
+        table.add_column("critical in", justify="right", no_wrap=True)
         names = {t.id: t.name or t.id for t in plan.tasks} | {r.id: r.title for r in plan.risks}
         for s in drivers:
             bar = "█" * round(abs(s.rho) * 20)
@@ -156,16 +162,16 @@ def _report(a: Analysis, file: str) -> None:
 
     b = a.budget
     runway = (
-        f"{b.runway_months:.1f} months (cash out around {b.cash_out_date})"
+        f"runway {b.runway_months:.1f} months (cash out around {b.cash_out_date})"
         if b.runway_months is not None
         else f"cash never runs out (lowest {_money(b.lowest_cash, cur)} "
         f"in month {b.lowest_cash_month})"
     )
+    even = f"month {b.break_even_month}" if b.break_even_month else "not reached"
     console.print(
         f"Budget: burn {_money(b.monthly_burn, cur)}/month (team {_money(b.team_monthly, cur)}); "
-        f"runway {runway}; break-even "
-        f"{'month ' + str(b.break_even_month) if b.break_even_month else 'not reached'}; "
-        f"chance the cash runs out before the finish: {b.p_cash_out:.0%}"
+        f"{runway}; break-even {even}; "
+        f"chance of running out of cash before the finish: {b.p_cash_out:.0%}"
     )
 
     for ev in a.evidence:
