@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -11,6 +12,7 @@ if TYPE_CHECKING:
     from .errors import Finding
     from .model import Plan, Risk
     from .network import Network
+    from .report import Report
     from .results import RiskScore, SimulationResult
 
 hookspec = pluggy.HookspecMarker("ventureplan")
@@ -46,3 +48,13 @@ def analysis_sections(analysis: Analysis) -> dict[str, Any] | None:
 @hookspec
 def analysis_checks(analysis: Analysis) -> list[Finding]:  # type: ignore[empty-body]
     """Return findings that need the schedule, simulation or budget (e.g. deadline vs P80)."""
+
+
+@hookspec
+def mermaid_diagrams(analysis: Analysis, labels: dict[str, Any]) -> dict[str, str] | None:
+    """Return Mermaid diagrams by name (`roadmap --diagram NAME`, the report's appendix)."""
+
+
+@hookspec
+def renderers() -> dict[str, Callable[[Report], bytes]] | None:
+    """Return report renderers by file suffix (pdf, html, md, json): each turns a Report into bytes."""

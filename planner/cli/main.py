@@ -8,6 +8,8 @@ from .analyze import analyze_command
 from .check import check
 from .init import init
 from .plugins import plugins
+from .report import report
+from .roadmap import roadmap
 from .schema import schema
 
 app = typer.Typer(
@@ -21,6 +23,8 @@ app = typer.Typer(
 app.command()(init)
 app.command()(check)
 app.command(name="analyze")(analyze_command)
+app.command()(roadmap)
+app.command()(report)
 app.command()(schema)
 app.command()(plugins)
 

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
+from ..atomic import write_atomic
+from ..errors import VenturePlanError
+from ..load import load_plan
+from ..report import build_report, render
+from .output import fail
+
+SUFFIXES = ("pdf", "html", "md", "json")
+
+
+def report(
+    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="OUT.pdf, OUT.html, OUT.md or OUT.json.")],
+    lang: Annotated[str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")] = None,
+    iterations: Annotated[
+        int, typer.Option("--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations.")
+    ] = DEFAULT_ITERATIONS,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = DEFAULT_SEED,
+) -> None:
+    """Write the plan's report: a one-page summary, SMART goals with findings, team and
+    budget with the cash curve, the schedule with its critical path, the risk register and
+    heat map, the Monte Carlo results, the technical route and what was measured, and the
+    Mermaid sources. The format follows the file's suffix.
+
+    Example: ventureplan report plan.yaml -o plan.pdf --lang zh
+    """
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in SUFFIXES:
+        raise typer.BadParameter(f"the file must end in {', '.join('.' + s for s in SUFFIXES)}",
+                                 param_hint="--output")
+    if not output.parent.is_dir():
+        raise fail(VenturePlanError(f"folder {output.parent} does not exist"))
+    try:
+        made = build_report(load_plan(plan), lang=lang, iterations=iterations, seed=seed)
+        data = render(made, suffix)
+    except VenturePlanError as exc:
+        raise fail(exc) from None
+    write_atomic(output, data)
+    typer.echo(f"Wrote {output} ({len(data) / 1024:,.0f} KiB)")
