@@ -57,4 +57,4 @@ def mermaid_diagrams(analysis: Analysis, labels: dict[str, Any]) -> dict[str, st
 
 @hookspec
 def renderers() -> dict[str, Callable[[Report], bytes]] | None:
-    """Return report renderers by file suffix (pdf, html, md, json): each turns a Report into bytes."""
+    """Return report renderers by file suffix (pdf, html, md, json), each Report -> bytes."""

@@ -23,9 +23,13 @@ def labels(lang: str) -> dict[str, Any]:
     """Headings and labels in `lang` (templates/labels.yaml)."""
     from ruamel.yaml import YAML
 
-    table = YAML(typ="safe", pure=True).load((files("ventureplan.templates") / "labels.yaml").read_text("utf-8"))
+    table = YAML(typ="safe", pure=True).load(
+        (files("ventureplan.templates") / "labels.yaml").read_text("utf-8")
+    )
     if lang not in table:
-        raise VenturePlanError(f"no labels for language '{lang}'; choose one of: {', '.join(table)}")
+        raise VenturePlanError(
+            f"no labels for language '{lang}'; choose one of: {', '.join(table)}"
+        )
     return dict(table[lang])
 
 
@@ -57,18 +61,27 @@ def diagrams(analysis: Analysis, words: dict[str, Any], pm: Manager) -> dict[str
     for name, found in call_each(pm, "mermaid_diagrams", analysis=analysis, labels=words):
         for key, text in (found or {}).items():
             if key in out:
-                raise VenturePlanError(f"plugin '{name}' adds diagram '{key}', which already exists")
+                raise VenturePlanError(
+                    f"plugin '{name}' adds diagram '{key}', which already exists"
+                )
             out[key] = text
     return out
 
 
-def build_report(loaded: LoadedPlan, lang: str | None = None, iterations: int = DEFAULT_ITERATIONS,
-                 seed: int = DEFAULT_SEED, pm: Manager | None = None,
-                 today: dt.date | None = None) -> Report:
+def build_report(
+    loaded: LoadedPlan,
+    lang: str | None = None,
+    iterations: int = DEFAULT_ITERATIONS,
+    seed: int = DEFAULT_SEED,
+    pm: Manager | None = None,
+    today: dt.date | None = None,
+) -> Report:
     pm = pm or get_plugin_manager()
     lang = lang or loaded.plan.language
     if lang not in LANGUAGES:
-        raise VenturePlanError(f"unknown report language '{lang}'; choose one of: {', '.join(LANGUAGES)}")
+        raise VenturePlanError(
+            f"unknown report language '{lang}'; choose one of: {', '.join(LANGUAGES)}"
+        )
     words = labels(lang)
     analysis = analyze(loaded.plan, iterations=iterations, seed=seed, pm=pm)
     findings = lint(loaded, pm) + loaded.place(analysis.findings)
@@ -77,20 +90,34 @@ def build_report(loaded: LoadedPlan, lang: str | None = None, iterations: int = 
         from .errors import PlanError
 
         raise PlanError(errors)
-    return Report(loaded, analysis, lang, words, findings, diagrams(analysis, words, pm),
-                  today or dt.date.today())
+    return Report(
+        loaded,
+        analysis,
+        lang,
+        words,
+        findings,
+        diagrams(analysis, words, pm),
+        today or dt.date.today(),
+    )
+
+
+def available_renderers(pm: Manager | None = None) -> dict[str, Any]:
+    """File suffix -> renderer, from every plugin (the first to claim a suffix keeps it)."""
+    available: dict[str, Any] = {}
+    for _, found in call_each(pm or get_plugin_manager(), "renderers"):
+        for key, fn in (found or {}).items():
+            available.setdefault(key, fn)
+    return available
 
 
 def render(report: Report, suffix: str, pm: Manager | None = None) -> bytes:
     """The report as bytes in the format named by a file suffix (pdf, html, md, json)."""
-    pm = pm or get_plugin_manager()
-    available: dict[str, Any] = {}
-    for _, found in call_each(pm, "renderers"):
-        for key, fn in (found or {}).items():
-            available.setdefault(key, fn)
+    available = available_renderers(pm)
     if suffix not in available:
-        raise VenturePlanError(f"no renderer for .{suffix}; available: "
-                               + ", ".join("." + k for k in sorted(available)))
+        raise VenturePlanError(
+            f"no renderer for .{suffix}; available: "
+            + ", ".join("." + k for k in sorted(available))
+        )
     result: bytes = available[suffix](report)
     return result
 
@@ -104,15 +131,26 @@ def template_context(report: Report) -> dict[str, Any]:
     plan = a.plan
     tasks = a.schedule.tasks
     crit = set(a.schedule.critical_path)
-    rows = tasks if len(tasks) <= MAX_SCHEDULE_ROWS else [t for t in tasks if t.id in crit][:MAX_SCHEDULE_ROWS]
+    rows = (
+        tasks
+        if len(tasks) <= MAX_SCHEDULE_ROWS
+        else [t for t in tasks if t.id in crit][:MAX_SCHEDULE_ROWS]
+    )
     names = {t.id: t.name or t.id for t in plan.tasks} | {r.id: r.title for r in plan.risks}
     toc = [("summary", words["summary"])]
-    if plan.business and (plan.business.market.trends or plan.business.market.competitors or plan.stack):
+    if plan.business and (
+        plan.business.market.trends or plan.business.market.competitors or plan.stack
+    ):
         toc.append(("market", words["market"]))
-    toc += [("goals", words["goals"]), ("team-budget", words["team_budget"]),
-            ("schedule", words["schedule"]), ("risks", words["risks"]),
-            ("monte-carlo", words["monte_carlo"]), ("route", words["route"]),
-            ("appendix", words["appendix"])]
+    toc += [
+        ("goals", words["goals"]),
+        ("team-budget", words["team_budget"]),
+        ("schedule", words["schedule"]),
+        ("risks", words["risks"]),
+        ("monte-carlo", words["monte_carlo"]),
+        ("route", words["route"]),
+        ("appendix", words["appendix"]),
+    ]
     return {
         "r": report,
         "toc": toc,

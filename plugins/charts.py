@@ -97,7 +97,7 @@ def _render(
     analysis: Analysis, labels: Labels, draw: Callable[[Figure, Analysis, Labels, bool], Any]
 ) -> str:
     fonts = _fonts(analysis, labels)
-    with matplotlib.rc_context({**RC, "font.family": fonts}):
+    with matplotlib.rc_context({**RC, "font.family": fonts}):  # type: ignore[dict-item]
         fig = Figure(figsize=(WIDTH, 3.2))
         FigureCanvasSVG(fig)
         layout = draw(fig, analysis, labels, len(fonts) > 1) or {}

@@ -4,6 +4,7 @@ parser in the tests (tests/mermaid/check.mjs)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -117,7 +118,7 @@ def flow(analysis: Analysis, labels: dict[str, Any]) -> str:
         shape = f'{{{{"{text}"}}}}' if t.milestone else f'["{text}"]'
         lines.append(f"    {ids[t.id]}{shape}")
     path = sched.critical_path
-    on_path = set(zip(path, path[1:], strict=False))
+    on_path = set(itertools.pairwise(path))
     for t in plan.tasks:
         for d in t.depends_on:
             arrow = "==>" if (d, t.id) in on_path else "-->"

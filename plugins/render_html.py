@@ -5,7 +5,6 @@ from __future__ import annotations
 from importlib.resources import files
 
 from markupsafe import Markup
-
 from ventureplan.planner import hookimpl
 from ventureplan.planner.report import Report, jinja_env, template_context
 
@@ -15,8 +14,10 @@ def charts(report: Report) -> dict[str, Markup]:
 
     a, words = report.analysis, report.labels
     # matplotlib escapes the plan's text inside the SVG it writes
-    return {name: Markup(getattr(draw, name)(a, words))
-            for name in ("gantt", "heatmap", "s_curve", "tornado", "cash")}
+    return {
+        name: Markup(getattr(draw, name)(a, words))
+        for name in ("gantt", "heatmap", "s_curve", "tornado", "cash")
+    }
 
 
 def html(report: Report) -> str:

@@ -34,7 +34,9 @@ def render(report: Report) -> bytes:
     try:
         import weasyprint
     except ImportError:
-        raise VenturePlanError("PDF reports need WeasyPrint: pip install 'ventureplan[pdf]'") from None
+        raise VenturePlanError(
+            "PDF reports need WeasyPrint: pip install 'ventureplan[pdf]'"
+        ) from None
     fetcher = _fetcher_class()()
     document = weasyprint.HTML(string=html(report), base_url="about:blank", url_fetcher=fetcher)
     pdf: bytes = document.write_pdf()

@@ -9,18 +9,23 @@ from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
 from ..atomic import write_atomic
 from ..errors import VenturePlanError
 from ..load import load_plan
-from ..report import build_report, render
+from ..report import available_renderers, build_report, render
 from .output import fail
-
-SUFFIXES = ("pdf", "html", "md", "json")
 
 
 def report(
     plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="OUT.pdf, OUT.html, OUT.md or OUT.json.")],
-    lang: Annotated[str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="OUT.pdf, OUT.html, OUT.md or OUT.json.")
+    ],
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")
+    ] = None,
     iterations: Annotated[
-        int, typer.Option("--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations.")
+        int,
+        typer.Option(
+            "--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations."
+        ),
     ] = DEFAULT_ITERATIONS,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = DEFAULT_SEED,
 ) -> None:
@@ -32,9 +37,11 @@ def report(
     Example: ventureplan report plan.yaml -o plan.pdf --lang zh
     """
     suffix = output.suffix.lower().lstrip(".")
-    if suffix not in SUFFIXES:
-        raise typer.BadParameter(f"the file must end in {', '.join('.' + s for s in SUFFIXES)}",
-                                 param_hint="--output")
+    suffixes = sorted(available_renderers())
+    if suffix not in suffixes:
+        raise typer.BadParameter(
+            f"the file must end in {', '.join('.' + s for s in suffixes)}", param_hint="--output"
+        )
     if not output.parent.is_dir():
         raise fail(VenturePlanError(f"folder {output.parent} does not exist"))
     try:

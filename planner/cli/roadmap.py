@@ -16,9 +16,15 @@ from .output import fail
 
 def roadmap(
     plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
-    diagram: Annotated[str, typer.Option("--diagram", "-d", help="gantt, flow, risks, budget or all.")] = "gantt",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")] = None,
+    diagram: Annotated[
+        str, typer.Option("--diagram", "-d", help="gantt, flow, risks, budget or all.")
+    ] = "gantt",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")
+    ] = None,
 ) -> None:
     """Print Mermaid diagrams of the plan: the gantt with its critical path, the dependency
     flowchart, the risk quadrant chart, or the budget pie.
@@ -36,7 +42,9 @@ def roadmap(
     except VenturePlanError as exc:
         raise fail(exc) from None
     if diagram != "all" and diagram not in found:
-        raise typer.BadParameter(f"choose one of: {', '.join([*found, 'all'])}", param_hint="--diagram")
+        raise typer.BadParameter(
+            f"choose one of: {', '.join([*found, 'all'])}", param_hint="--diagram"
+        )
     if diagram == "all":
         text = "".join(f"## {name}\n\n```mermaid\n{body}```\n\n" for name, body in found.items())
     else:

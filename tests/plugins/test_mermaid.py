@@ -6,18 +6,18 @@ import datetime as dt
 
 import numpy as np
 import pytest
-
-from bench.plangen import random_plan_yaml
-from tests.conftest import GOOD
-from tests.hostile import CHINESE, EMOJI, MERMAID, SCRIPT, hostile_plan
-from tests.mermaid_check import check
-from tests.planfactory import make_plan, task
 from ventureplan.planner.analysis import analyze
 from ventureplan.planner.load import load_plan, validate_data
 from ventureplan.planner.plugin_manager import get_plugin_manager
 from ventureplan.planner.report import diagrams, labels
 from ventureplan.planner.source import parse
 from ventureplan.plugins.mermaid import _clip, entities, gantt_label
+
+from bench.plangen import random_plan_yaml
+from tests.conftest import GOOD
+from tests.hostile import CHINESE, EMOJI, MERMAID, SCRIPT, hostile_plan
+from tests.mermaid_check import check
+from tests.planfactory import make_plan, task
 
 STARTERS = GOOD.parent.parent.parent / "templates" / "starters"
 
@@ -57,14 +57,21 @@ def test_every_emitted_diagram_passes_the_mermaid_parser(emitted):
     assert len(texts) == 40
     bad = {k: v["error"] for k, v in results.items() if not v["ok"]}
     assert bad == {}
-    assert {v["type"] for v in results.values()} == {"gantt", "flowchart-v2", "quadrantChart", "pie"}
+    assert {v["type"] for v in results.values()} == {
+        "gantt",
+        "flowchart-v2",
+        "quadrantChart",
+        "pie",
+    }
 
 
 def _next_workday(day: dt.date) -> dt.date:
     return dt.date.fromisoformat(str(np.busday_offset(np.datetime64(day), 1, roll="forward")))
 
 
-@pytest.mark.parametrize("name", ["newslens-en", "newslens-zh", "minimal-en", "random-50", "random-500", "hostile"])
+@pytest.mark.parametrize(
+    "name", ["newslens-en", "newslens-zh", "minimal-en", "random-50", "random-500", "hostile"]
+)
 def test_gantt_dates_agree_with_the_schedule(emitted, name):
     """Mermaid computes its own dates from `after` and durations; they must be ours."""
     texts, analyses, results = emitted
@@ -78,7 +85,8 @@ def test_gantt_dates_agree_with_the_schedule(emitted, name):
         got = tasks[_clip(names[t.id])]
         if t.milestone:
             assert got["start"] == _next_workday(t.finish_date).isoformat() or (
-                t.early_finish == 0 and got["start"] == t.start_date.isoformat())
+                t.early_finish == 0 and got["start"] == t.start_date.isoformat()
+            )
         else:
             assert got["start"] == t.start_date.isoformat(), t.id
             assert got["end"] == _next_workday(t.finish_date).isoformat(), t.id
@@ -97,23 +105,61 @@ def test_hostile_text_comes_back_as_written(emitted):
 
 @pytest.mark.parametrize(
     ("text", "escaped"),
-    [("a:b", "a#58;b"), ("#1; x", "#35;1#59; x"), ('say "hi"', "say #34;hi#34;"), ("[x](y)", "#91;x#93;#40;y#41;"),
-     ("100% a|b", "100#37; a#124;b"), ("中文 🚀", "中文 🚀"), ("tab\there", "tab here"), ("bell\x07", "bell")],
+    [
+        ("a:b", "a#58;b"),
+        ("#1; x", "#35;1#59; x"),
+        ('say "hi"', "say #34;hi#34;"),
+        ("[x](y)", "#91;x#93;#40;y#41;"),
+        ("100% a|b", "100#37; a#124;b"),
+        ("中文 🚀", "中文 🚀"),
+        ("tab\there", "tab here"),
+        ("bell\x07", "bell"),
+    ],
 )
 def test_entities(text, escaped):
     assert entities(text) == escaped
 
 
-@pytest.mark.parametrize("word", ["Title page", "section 2", "Excludes nothing", "weekday monday sync", "2027 plan", "click here"])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "Title page",
+        "section 2",
+        "Excludes nothing",
+        "weekday monday sync",
+        "2027 plan",
+        "click here",
+    ],
+)
 def test_gantt_labels_that_look_like_statements_are_escaped(word):
     label = gantt_label(word)
     assert label.startswith("#") and label[label.index(";") + 1 :] == word[1:]
 
 
 def test_each_tricky_label_parses_in_every_diagram_type():
-    tricky = [":", "#", ";", '"', "[brackets]", "(parens)", "{braces}", "emoji 🚀", "中文：测试", "a --> b", "%% c",
-              "Title", "end", "back\\slash", "`tick`", "<b>bold</b>", "comma, here"]
-    risks = [{"id": f"r{i}", "title": t, "category": "market", "probability": 0.3, "impact": 2} for i, t in enumerate(tricky)]
+    tricky = [
+        ":",
+        "#",
+        ";",
+        '"',
+        "[brackets]",
+        "(parens)",
+        "{braces}",
+        "emoji 🚀",
+        "中文：测试",
+        "a --> b",
+        "%% c",
+        "Title",
+        "end",
+        "back\\slash",
+        "`tick`",
+        "<b>bold</b>",
+        "comma, here",
+    ]
+    risks = [
+        {"id": f"r{i}", "title": t, "category": "market", "probability": 0.3, "impact": 2}
+        for i, t in enumerate(tricky)
+    ]
     tasks = [{**task(f"t{i}", 1, 2, 3), "name": t, "phase": t} for i, t in enumerate(tricky)]
     items = [{"id": f"i{i}", "category": t, "amount": 100 + i} for i, t in enumerate(tricky)]
     plan = make_plan(tasks, risks, budget={"cash": 1000, "items": items})

@@ -7,16 +7,18 @@ import shutil
 import subprocess
 
 import pytest
-
-from tests.conftest import GOOD
-from tests.hostile import CHINESE, HUGE, IMG, LINK, MERMAID, SCRIPT, STYLE, hostile_plan
 from ventureplan.planner.analysis import analyze, to_dict
 from ventureplan.planner.load import LoadedPlan, load_plan
 from ventureplan.planner.report import build_report, render
 from ventureplan.planner.source import SourceMap
 
+from tests.conftest import GOOD
+from tests.hostile import CHINESE, HUGE, IMG, LINK, MERMAID, SCRIPT, STYLE, hostile_plan
+
 STARTERS = GOOD.parent.parent.parent / "templates" / "starters"
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="needs poppler-utils"
+)
 
 
 def report_of(plan_path, lang=None, iterations=2000):
@@ -24,18 +26,23 @@ def report_of(plan_path, lang=None, iterations=2000):
 
 
 def hostile_report(lang="en"):
-    return build_report(LoadedPlan(hostile_plan(), {}, SourceMap("hostile.yaml")), lang=lang, iterations=500)
+    return build_report(
+        LoadedPlan(hostile_plan(), {}, SourceMap("hostile.yaml")), lang=lang, iterations=500
+    )
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "r.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def pdf_pages(pdf: bytes) -> int:
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
@@ -43,18 +50,32 @@ def pdf_pages(pdf: bytes) -> int:
 def test_json_report_is_the_analysis_plus_the_plan():
     r = report_of(GOOD / "measured.yaml")
     doc = json.loads(render(r, "json"))
-    assert doc["analysis"] == json.loads(json.dumps(to_dict(analyze(r.plan, iterations=2000)), default=str))
-    assert doc["plan"]["schema"] == "ventureplan/1" and doc["plan"]["tasks"][1]["depends_on"] == ["data"]
+    assert doc["analysis"] == json.loads(
+        json.dumps(to_dict(analyze(r.plan, iterations=2000)), default=str)
+    )
+    assert doc["plan"]["schema"] == "ventureplan/1" and doc["plan"]["tasks"][1]["depends_on"] == [
+        "data"
+    ]
     assert set(doc["diagrams"]) == {"gantt", "flow", "risks", "budget"}
 
 
 def test_markdown_report_has_fenced_mermaid_and_every_section():
     text = render(report_of(STARTERS / "newslens.en.yaml"), "md").decode()
     assert text.count("```mermaid\n") == 4
-    for heading in ("## Summary", "## SMART goals", "## Team and budget", "## Schedule", "## Risk register",
-                    "## Monte Carlo simulation", "## Technical route"):
+    for heading in (
+        "## Summary",
+        "## SMART goals",
+        "## Team and budget",
+        "## Schedule",
+        "## Risk register",
+        "## Monte Carlo simulation",
+        "## Technical route",
+    ):
         assert heading in text
-    assert "| Interview 15 media-monitoring firms" in text or "**Interview 15 media-monitoring firms" in text
+    assert (
+        "| Interview 15 media-monitoring firms" in text
+        or "**Interview 15 media-monitoring firms" in text
+    )
 
 
 def test_markdown_escapes_hostile_text():
@@ -77,7 +98,16 @@ def test_html_report_shows_hostile_text_literally():
 
 def test_zh_labels_in_html():
     html = render(report_of(STARTERS / "newslens.zh.yaml"), "html").decode()
-    for word in ("摘要", "SMART 目标", "团队与预算", "进度计划", "风险登记册", "蒙特卡洛模拟", "技术路线", "附录"):
+    for word in (
+        "摘要",
+        "SMART 目标",
+        "团队与预算",
+        "进度计划",
+        "风险登记册",
+        "蒙特卡洛模拟",
+        "技术路线",
+        "附录",
+    ):
         assert word in html
 
 
@@ -90,8 +120,17 @@ def test_english_pdf_has_every_section_and_numbers(tmp_path):
     assert 8 <= pages <= 20
     p50 = r.analysis.date(r.analysis.simulation.finish["p50"]).isoformat()
     assert p50 in text
-    for heading in ("Summary", "Contents", "SMART goals", "Team and budget", "Schedule", "Risk register",
-                    "Monte Carlo simulation", "Technical route", "Appendix: Mermaid sources"):
+    for heading in (
+        "Summary",
+        "Contents",
+        "SMART goals",
+        "Team and budget",
+        "Schedule",
+        "Risk register",
+        "Monte Carlo simulation",
+        "Technical route",
+        "Appendix: Mermaid sources",
+    ):
         assert heading in text
     assert text.count(f"{pages} ") >= 1 and f"{pages} / {pages}" in text.replace("\u2009", " ")
     assert r.extra["refused_urls"] == []
@@ -101,7 +140,13 @@ def test_english_pdf_has_every_section_and_numbers(tmp_path):
 def test_chinese_pdf_renders_chinese_text(tmp_path):
     r = report_of(STARTERS / "newslens.zh.yaml")
     text = pdf_text(render(r, "pdf"), tmp_path)
-    for word in ("摘要", "风险登记册", "蒙特卡洛模拟", r.plan.tasks[0].name[:8], r.plan.risks[0].title[:8]):
+    for word in (
+        "摘要",
+        "风险登记册",
+        "蒙特卡洛模拟",
+        r.plan.tasks[0].name[:8],
+        r.plan.risks[0].title[:8],
+    ):
         assert word in text, word
     assert "\ufffd" not in text
 
@@ -111,7 +156,11 @@ def test_pdf_of_a_hostile_plan_renders_literally_and_fetches_nothing(tmp_path, m
     import urllib.request
 
     opened = []
-    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: opened.append(a) or (_ for _ in ()).throw(OSError("no")))
+    monkeypatch.setattr(
+        urllib.request,
+        "urlopen",
+        lambda *a, **k: opened.append(a) or (_ for _ in ()).throw(OSError("no")),
+    )
     r = hostile_report()
     pdf = render(r, "pdf")
     text = " ".join(pdf_text(pdf, tmp_path).split())
@@ -120,14 +169,21 @@ def test_pdf_of_a_hostile_plan_renders_literally_and_fetches_nothing(tmp_path, m
     assert "url(file:///etc/shadow)" in text
     assert "root:x:0:0" not in text  # /etc/passwd was not read
     assert r.extra["refused_urls"] == [] and opened == []
-    assert CHINESE[:6] in text and "Long" in text  # the 10,000-character name is there, clipped to the page
+    assert (
+        CHINESE[:6] in text and "Long" in text
+    )  # the 10,000-character name is there, clipped to the page
 
 
 def test_the_fetcher_refuses_everything():
     from ventureplan.plugins.render_pdf import _fetcher_class
 
     fetcher = _fetcher_class()()
-    for url in ("file:///etc/passwd", "http://example.com/x.css", "https://example.com", "data:text/css,body{}"):
+    for url in (
+        "file:///etc/passwd",
+        "http://example.com/x.css",
+        "https://example.com",
+        "data:text/css,body{}",
+    ):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 4
@@ -147,7 +203,9 @@ def test_report_cli_writes_atomically_and_refuses_bad_suffixes(cli, tmp_path):
 def test_roadmap_cli(cli, tmp_path):
     code, out, err = cli("roadmap", STARTERS / "minimal.en.yaml", "--diagram", "flow")
     assert code == 0 and out.startswith("flowchart LR\n")
-    code, out, err = cli("roadmap", STARTERS / "minimal.en.yaml", "--diagram", "all", "-o", tmp_path / "r.md")
+    code, out, err = cli(
+        "roadmap", STARTERS / "minimal.en.yaml", "--diagram", "all", "-o", tmp_path / "r.md"
+    )
     assert code == 0 and (tmp_path / "r.md").read_text().count("```mermaid") == 4
     code, out, err = cli("roadmap", STARTERS / "minimal.en.yaml", "--diagram", "sankey")
     assert code == 2

@@ -53,7 +53,7 @@ def test_installed_plugin_is_listed_and_used_by_check(site):
         "name": "vp-sample",
         "module": "vp_sample_plugin",
         "distribution": "vp-sample",
-        "hooks": ["plan_checks"],
+        "hooks": ["analysis_sections", "mermaid_diagrams", "plan_checks", "renderers"],
         "error": None,
         "builtin": False,
     }
@@ -65,6 +65,33 @@ def test_installed_plugin_is_listed_and_used_by_check(site):
     assert finding["code"] == "sample-pricing"
     assert finding["plugin"] == "vp-sample"
     assert (finding["line"], finding["letter"]) == (10, "S")
+
+
+def test_installed_plugin_is_used_by_analyze_roadmap_and_report(site, tmp_path):
+    _install(site, "vp-sample", "vp_sample_plugin")
+    proc = _run(site, "analyze", "--json", "--iterations", "500", str(GOOD / "small.yaml"))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["sample"] == {"tasks": 3, "p80": round(doc["simulation"]["finish"]["p80"], 3)}
+    proc = _run(site, "roadmap", "--diagram", "timeline", str(GOOD / "small.yaml"))
+    assert (
+        proc.returncode == 0
+        and proc.stdout == "timeline\n    title Milestones\n    2027-01-20 : launch\n"
+    )
+    out = tmp_path / "plan.txt"
+    proc = _run(site, "report", str(GOOD / "small.yaml"), "-o", str(out), "--iterations", "500")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().splitlines()[0] == "Small test venture"
+    proc = _run(
+        site,
+        "report",
+        str(GOOD / "small.yaml"),
+        "-o",
+        str(tmp_path / "plan.md"),
+        "--iterations",
+        "500",
+    )
+    assert "## Summary" in (tmp_path / "plan.md").read_text()
 
 
 def test_builtin_only_mode_skips_outside_plugins(site):

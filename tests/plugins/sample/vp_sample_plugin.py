@@ -18,3 +18,35 @@ def plan_checks(plan):
             )
         ]
     return []
+
+
+@hookimpl
+def analysis_sections(analysis):
+    return {
+        "sample": {
+            "tasks": len(analysis.plan.tasks),
+            "p80": round(analysis.simulation.finish["p80"], 3),
+        }
+    }
+
+
+@hookimpl
+def mermaid_diagrams(analysis, labels):
+    return {
+        "timeline": "timeline\n    title Milestones\n"
+        + "".join(
+            f"    {t.finish_date.isoformat()} : {t.id}\n"
+            for t in analysis.schedule.tasks
+            if t.milestone
+        )
+    }
+
+
+def _text_report(report):
+    lines = [report.plan.name, *(f"{k}: {v}" for k, v in report.analysis.simulation.finish.items())]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@hookimpl
+def renderers():
+    return {"txt": _text_report}
