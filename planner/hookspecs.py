@@ -58,3 +58,8 @@ def mermaid_diagrams(analysis: Analysis, labels: dict[str, Any]) -> dict[str, st
 @hookspec
 def renderers() -> dict[str, Callable[[Report], bytes]] | None:
     """Return report renderers by file suffix (pdf, html, md, json), each Report -> bytes."""
+
+
+@hookspec
+def route_kinds() -> dict[str, Callable[..., dict[str, Any]]] | None:
+    """Return runners by route kind (`routes[].task`): (plan, route, plan_path, options) -> record."""

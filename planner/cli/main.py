@@ -10,6 +10,7 @@ from .init import init
 from .plugins import plugins
 from .report import report
 from .roadmap import roadmap
+from .run import run
 from .schema import schema
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.command()(check)
 app.command(name="analyze")(analyze_command)
 app.command()(roadmap)
 app.command()(report)
+app.command()(run)
 app.command()(schema)
 app.command()(plugins)
 
