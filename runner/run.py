@@ -19,8 +19,9 @@ from ventureplan.planner.errors import VenturePlanError
 from ventureplan.planner.model import Plan, Route
 
 from . import data as data_mod
-from . import evaluate, model as model_mod
-from .train import Config, Measurement, encode, pick_device, predict, train
+from . import evaluate
+from . import model as model_mod
+from .train import Config, Measurement, encode, pick_device, predict, seed_everything, train
 
 RESOURCE_METRICS = ("train_hours", "cost", "samples_per_second")
 
@@ -73,7 +74,9 @@ def _device_name(device: Any) -> str:
     return f"cpu ({torch.get_num_threads()} threads)"
 
 
-def run_text_classification(plan: Plan, route: Route, plan_path: Path, options: Options) -> dict[str, Any]:
+def run_text_classification(
+    plan: Plan, route: Route, plan_path: Path, options: Options
+) -> dict[str, Any]:
     """Train, evaluate and measure `route`; return the record (the caller writes it back)."""
     import torch
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -85,8 +88,12 @@ def run_text_classification(plan: Plan, route: Route, plan_path: Path, options: 
     limits = route.limits
     unknown = sorted(set(limits) - {"max_train_samples"})
     if unknown:
-        raise VenturePlanError(f"unknown limit(s) {', '.join(unknown)} in routes.limits; known: max_train_samples")
-    configs = [Config.from_route(h, options.max_steps) for h in _grid(route)]  # check before any work
+        raise VenturePlanError(
+            f"unknown limit(s) {', '.join(unknown)} in routes.limits; known: max_train_samples"
+        )
+    configs = [
+        Config.from_route(h, options.max_steps) for h in _grid(route)
+    ]  # check before any work
     data = data_mod.prepare(route.dataset, base, seed, max_train=limits.get("max_train_samples"))
     full = data_mod.prepare(route.dataset, base, seed) if "max_train_samples" in limits else data
     device = pick_device(options.device or route.compute.device)
@@ -96,7 +103,9 @@ def run_text_classification(plan: Plan, route: Route, plan_path: Path, options: 
     rid = options.resume or run_id(route, now, runs)
     folder = runs / rid
     if options.resume and not (folder / "checkpoints").exists():
-        raise VenturePlanError(f"no checkpoint to resume in {folder}; run ids are the folder names in {runs}")
+        raise VenturePlanError(
+            f"no checkpoint to resume in {folder}; run ids are the folder names in {runs}"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     metric = _selection_metric(plan, route)
     id2label = dict(enumerate(data.classes))
@@ -108,18 +117,40 @@ def run_text_classification(plan: Plan, route: Route, plan_path: Path, options: 
 
     best: tuple[float, int, Any, Any, Measurement] | None = None
     search = []
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, disable=not options.progress, transient=True) as progress:
         for i, cfg in enumerate(configs):
+            seed_everything(cfg.seed)  # the new classification head is initialised from it
             tokenizer, model = model_mod.load(route.model, base, len(data.classes), id2label)
             train_set = encode(tokenizer, data.train.texts, data.train.labels, cfg.max_length)
-            val_set = encode(tokenizer, data.validation.texts, data.validation.labels, cfg.max_length)
-            m = train(model, tokenizer, train_set, val_set, cfg, device, score,
-                      folder / "checkpoints" / f"combo-{i}", resume=options.resume is not None,
-                      progress=progress if options.progress else None)
-            search.append({"hyperparameters": asdict(cfg), "validation": {metric: round(m.best_validation, 4)},
-                           "best_epoch": m.best_epoch, "epochs_run": m.epochs_run})
+            val_set = encode(
+                tokenizer, data.validation.texts, data.validation.labels, cfg.max_length
+            )
+            m = train(
+                model,
+                tokenizer,
+                train_set,
+                val_set,
+                cfg,
+                device,
+                score,
+                folder / "checkpoints" / f"combo-{i}",
+                resume=options.resume is not None,
+                progress=progress if options.progress else None,
+            )
+            search.append(
+                {
+                    "hyperparameters": asdict(cfg),
+                    "validation": {metric: round(m.best_validation, 4)},
+                    "best_epoch": m.best_epoch,
+                    "epochs_run": m.epochs_run,
+                }
+            )
             if best is None or m.best_validation > best[0]:
                 best = (m.best_validation, i, tokenizer, model.cpu(), m)
     assert best is not None
@@ -135,12 +166,26 @@ def run_text_classification(plan: Plan, route: Route, plan_path: Path, options: 
     price = route.compute.price_per_hour
     per_second = rates["samples_per_second"]
     full_hours = len(full.train) * cfg.epochs / max(per_second, 1e-9) / 3600
-    training = {**rates, "end_to_end_seconds": round(time.perf_counter() - started, 3),
-                "peak_memory_mb": _peak_memory_mb(device), "device_hours": round(hours, 6),
-                "cost": round(hours * price, 4), "steps": m.steps, "epochs": m.epochs_run}
-    forecast = {"full_data_hours": round(full_hours, 4), "full_data_cost": round(full_hours * price, 2),
-                "full_train_samples": len(full.train), "epochs": cfg.epochs}
-    measured_values = {"train_hours": full_hours, "cost": full_hours * price, "samples_per_second": per_second}
+    training = {
+        **rates,
+        "end_to_end_seconds": round(time.perf_counter() - started, 3),
+        "peak_memory_mb": _peak_memory_mb(device),
+        "device_hours": round(hours, 6),
+        "cost": round(hours * price, 4),
+        "steps": m.steps,
+        "epochs": m.epochs_run,
+    }
+    forecast = {
+        "full_data_hours": round(full_hours, 4),
+        "full_data_cost": round(full_hours * price, 2),
+        "full_train_samples": len(full.train),
+        "epochs": cfg.epochs,
+    }
+    measured_values = {
+        "train_hours": full_hours,
+        "cost": full_hours * price,
+        "samples_per_second": per_second,
+    }
 
     goals: dict[str, Any] = {}
     intervals: dict[str, list[float]] = {}
@@ -150,8 +195,14 @@ def run_text_classification(plan: Plan, route: Route, plan_path: Path, options: 
         if goal is None or goal.metric is None:
             continue
         if goal.metric in evaluate.SCORES:
-            (low, high), p_miss = evaluate.bootstrap(goal.metric, data.test.labels, pred, seed=seed,
-                                                     target=goal.target, direction=goal.direction)
+            (low, high), p_miss = evaluate.bootstrap(
+                goal.metric,
+                data.test.labels,
+                pred,
+                seed=seed,
+                target=goal.target,
+                direction=goal.direction,
+            )
             intervals[goal.metric] = [low, high]
             value = result["metrics"][goal.metric]
         elif goal.metric in RESOURCE_METRICS:
@@ -168,10 +219,15 @@ def run_text_classification(plan: Plan, route: Route, plan_path: Path, options: 
         "route": route.id,
         "at": now.isoformat().replace("+00:00", "Z"),
         "device": _device_name(device),
-        "versions": {"ventureplan": version("ventureplan"), "torch": torch.__version__.split("+")[0],
-                     "transformers": version("transformers")},
+        "versions": {
+            "ventureplan": version("ventureplan"),
+            "torch": torch.__version__.split("+")[0],
+            "transformers": version("transformers"),
+        },
         "data": data.record(),
-        "hyperparameters": {k: v for k, v in asdict(cfg).items() if k != "max_steps" or v is not None},
+        "hyperparameters": {
+            k: v for k, v in asdict(cfg).items() if k != "max_steps" or v is not None
+        },
         "metrics": result["metrics"],
         "intervals": intervals,
         "goals": goals,
@@ -182,18 +238,33 @@ def run_text_classification(plan: Plan, route: Route, plan_path: Path, options: 
     return record
 
 
-def _artifacts(folder: Path, tokenizer: Any, model: Any, record: dict[str, Any], result: dict[str, Any],
-               search: list[dict[str, Any]], route: Route, cfg: Config) -> None:
+def _artifacts(
+    folder: Path,
+    tokenizer: Any,
+    model: Any,
+    record: dict[str, Any],
+    result: dict[str, Any],
+    search: list[dict[str, Any]],
+    route: Route,
+    cfg: Config,
+) -> None:
     model.cpu().save_pretrained(folder / "model", safe_serialization=True)
     tokenizer.save_pretrained(folder / "model")
     files = {
         "metrics.json": record,
         "per_class.json": result["per_class"],
-        "confusion_matrix.json": {"classes": list(model.config.id2label.values()),
-                                  "matrix": result["confusion_matrix"]},
+        "confusion_matrix.json": {
+            "classes": list(model.config.id2label.values()),
+            "matrix": result["confusion_matrix"],
+        },
         "search.json": search,
-        "config.json": {"route": route.model_dump(mode="json"), "resolved": asdict(cfg),
-                        "env": {"threads": os.cpu_count()}},
+        "config.json": {
+            "route": route.model_dump(mode="json"),
+            "resolved": asdict(cfg),
+            "env": {"threads": os.cpu_count()},
+        },
     }
     for name, content in files.items():
-        write_atomic(folder / name, json.dumps(content, indent=2, ensure_ascii=False, default=str) + "\n")
+        write_atomic(
+            folder / name, json.dumps(content, indent=2, ensure_ascii=False, default=str) + "\n"
+        )

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
-
 from ventureplan.planner.errors import VenturePlanError
 
 
@@ -44,11 +44,13 @@ class Config:
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(hyper) - known)
         if unknown:
-            raise TrainingError(f"unknown hyperparameter(s) {', '.join(unknown)} in routes.hyperparameters; "
-                                f"known: {', '.join(sorted(known - {'max_steps'}))}")
+            raise TrainingError(
+                f"unknown hyperparameter(s) {', '.join(unknown)} in routes.hyperparameters; "
+                f"known: {', '.join(sorted(known - {'max_steps'}))}"
+            )
         types = {"learning_rate": float, "warmup_ratio": float, "weight_decay": float}
         values = {k: types.get(k, int)(v) for k, v in hyper.items()}
-        return cls(**values, max_steps=max_steps)
+        return cls(**values, max_steps=max_steps)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -74,8 +76,11 @@ class Measurement:
 
     def rates(self) -> dict[str, float]:
         s = max(self.seconds, 1e-9)
-        return {"seconds": round(self.seconds, 3), "samples_per_second": round(self.samples / s, 3),
-                "tokens_per_second": round(self.tokens / s, 1)}
+        return {
+            "seconds": round(self.seconds, 3),
+            "samples_per_second": round(self.samples / s, 3),
+            "tokens_per_second": round(self.tokens / s, 1),
+        }
 
 
 def seed_everything(seed: int) -> None:
@@ -86,7 +91,9 @@ def seed_everything(seed: int) -> None:
 
 def pick_device(wanted: str) -> torch.device:
     if wanted == "cuda" and not torch.cuda.is_available():
-        raise TrainingError("compute.device is cuda, but no CUDA device is available; use auto or cpu")
+        raise TrainingError(
+            "compute.device is cuda, but no CUDA device is available; use auto or cpu"
+        )
     if wanted == "cpu" or not torch.cuda.is_available():
         return torch.device("cpu")
     return torch.device("cuda")
@@ -106,11 +113,13 @@ def batches(data: Encoded, size: int, rng: np.random.Generator) -> list[list[int
     for start in range(0, len(order), mega):
         chunk = sorted(order[start : start + mega], key=lambda i: -len(data.ids[i]))
         out += [chunk[i : i + size] for i in range(0, len(chunk), size)]
-    rng.shuffle(out)  # type: ignore[arg-type]
+    rng.shuffle(out)
     return out
 
 
-def collate(data: Encoded, idx: list[int], pad: int, device: torch.device) -> dict[str, torch.Tensor]:
+def collate(
+    data: Encoded, idx: list[int], pad: int, device: torch.device
+) -> dict[str, torch.Tensor]:
     """Dynamic padding: pad to the longest text in this batch, not to max_length."""
     width = max(len(data.ids[i]) for i in idx)
     ids = torch.full((len(idx), width), pad, dtype=torch.long)
@@ -120,7 +129,11 @@ def collate(data: Encoded, idx: list[int], pad: int, device: torch.device) -> di
         ids[row, : len(seq)] = torch.tensor(seq)
         mask[row, : len(seq)] = 1
     labels = torch.tensor([data.labels[i] for i in idx])
-    return {"input_ids": ids.to(device), "attention_mask": mask.to(device), "labels": labels.to(device)}
+    return {
+        "input_ids": ids.to(device),
+        "attention_mask": mask.to(device),
+        "labels": labels.to(device),
+    }
 
 
 @torch.no_grad()
@@ -139,8 +152,12 @@ def predict(model: Any, data: Encoded, cfg: Config, pad: int, device: torch.devi
 
 
 def _rng_state(data_rng: np.random.Generator) -> dict[str, Any]:
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
-            "data": data_rng.bit_generator.state}
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+        "data": data_rng.bit_generator.state,
+    }
 
 
 def _set_rng_state(state: dict[str, Any], data_rng: np.random.Generator) -> None:
@@ -150,9 +167,18 @@ def _set_rng_state(state: dict[str, Any], data_rng: np.random.Generator) -> None
     data_rng.bit_generator.state = state["data"]
 
 
-def train(model: Any, tokenizer: Any, train_set: Encoded, val_set: Encoded, cfg: Config, device: torch.device,
-          score: Callable[[np.ndarray, list[int]], float], checkpoints: Path,
-          resume: bool = False, progress: Any = None) -> Measurement:
+def train(
+    model: Any,
+    tokenizer: Any,
+    train_set: Encoded,
+    val_set: Encoded,
+    cfg: Config,
+    device: torch.device,
+    score: Callable[[np.ndarray, list[int]], float],
+    checkpoints: Path,
+    resume: bool = False,
+    progress: Any = None,
+) -> Measurement:
     """Fine-tune `model` in place, keeping the weights of the best validation epoch."""
     from safetensors.torch import load_file, save_file
     from transformers import get_linear_schedule_with_warmup
@@ -161,15 +187,24 @@ def train(model: Any, tokenizer: Any, train_set: Encoded, val_set: Encoded, cfg:
     data_rng = np.random.default_rng(cfg.seed)
     model.to(device)
     pad = tokenizer.pad_token_id or 0
-    steps_per_epoch = math.ceil(math.ceil(len(train_set.ids) / cfg.batch_size) / cfg.gradient_accumulation)
+    steps_per_epoch = math.ceil(
+        math.ceil(len(train_set.ids) / cfg.batch_size) / cfg.gradient_accumulation
+    )
     total = steps_per_epoch * cfg.epochs
     if cfg.max_steps is not None:
         total = min(total, cfg.max_steps)
-    decay = [p for n, p in model.named_parameters() if not n.endswith("bias") and "LayerNorm" not in n]
+    decay = [
+        p for n, p in model.named_parameters() if not n.endswith("bias") and "LayerNorm" not in n
+    ]
     no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
     optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.learning_rate, fused=device.type == "cuda")
+        [
+            {"params": decay, "weight_decay": cfg.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=cfg.learning_rate,
+        fused=device.type == "cuda",
+    )
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total), total)
     m = Measurement()
     best_state: dict[str, torch.Tensor] | None = None
@@ -197,8 +232,10 @@ def train(model: Any, tokenizer: Any, train_set: Encoded, val_set: Encoded, cfg:
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 loss = model(**batch).loss / cfg.gradient_accumulation
             if not torch.isfinite(loss):
-                raise TrainingError(f"the loss became {loss.item()} at step {m.steps} of epoch {epoch + 1}; "
-                                    "lower routes.hyperparameters.learning_rate")
+                raise TrainingError(
+                    f"the loss became {loss.item()} at step {m.steps} of epoch {epoch + 1}; "
+                    "lower routes.hyperparameters.learning_rate"
+                )
             loss.backward()
             m.samples += len(idx)
             m.tokens += int(batch["attention_mask"].sum())
@@ -210,8 +247,13 @@ def train(model: Any, tokenizer: Any, train_set: Encoded, val_set: Encoded, cfg:
                 m.steps += 1
                 if progress:
                     elapsed = m.seconds + time.perf_counter() - t0
-                    progress.update(task, advance=1, description=f"epoch {epoch + 1} loss {loss.item() * cfg.gradient_accumulation:.3f} "
-                                    f"{m.samples / max(elapsed, 1e-9):.1f} samples/s")
+                    progress.update(
+                        task,
+                        advance=1,
+                        description=f"epoch {epoch + 1} "
+                        f"loss {loss.item() * cfg.gradient_accumulation:.3f} "
+                        f"{m.samples / max(elapsed, 1e-9):.1f} samples/s",
+                    )
                 if cfg.max_steps is not None and m.steps >= cfg.max_steps:
                     break
         if device.type == "cuda":
@@ -222,16 +264,29 @@ def train(model: Any, tokenizer: Any, train_set: Encoded, val_set: Encoded, cfg:
         m.history.append({"epoch": epoch + 1, "validation": val, "steps": m.steps})
         if best_state is None or val > m.best_validation:
             m.best_validation, m.best_epoch, stale = val, epoch + 1, 0
-            best_state = {k: v.detach().clone().cpu().contiguous() for k, v in model.state_dict().items()}
+            best_state = {
+                k: v.detach().clone().cpu().contiguous() for k, v in model.state_dict().items()
+            }
         else:
             stale += 1
         checkpoints.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-                  str(checkpoints / "model.safetensors"))
+        save_file(
+            {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+            str(checkpoints / "model.safetensors"),
+        )
         save_file(best_state, str(checkpoints / "best.safetensors"))
-        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "rng": _rng_state(data_rng), "measurement": asdict(m), "epoch": epoch, "stale": stale,
-                    "config": asdict(cfg)}, checkpoints / "state.tmp")
+        torch.save(
+            {
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "rng": _rng_state(data_rng),
+                "measurement": asdict(m),
+                "epoch": epoch,
+                "stale": stale,
+                "config": asdict(cfg),
+            },
+            checkpoints / "state.tmp",
+        )
         (checkpoints / "state.tmp").replace(state_file)  # the checkpoint is complete only now
         if stale >= cfg.patience:
             break

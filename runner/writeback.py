@@ -13,15 +13,25 @@ import fcntl
 import io
 import json
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ventureplan.planner.atomic import write_atomic
 from ventureplan.planner.errors import VenturePlanError
 
 TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:", re.MULTILINE)
-FLOW = ("versions", "data", "hyperparameters", "metrics", "intervals", "goals", "training", "forecast")
+FLOW = (
+    "versions",
+    "data",
+    "hyperparameters",
+    "metrics",
+    "intervals",
+    "goals",
+    "training",
+    "forecast",
+)
 
 
 class WriteBackError(VenturePlanError):
@@ -76,15 +86,21 @@ def splice(text: str, entry: str) -> str:
     head, _, rest = block.partition("\n")
     value = head.split(":", 1)[1].split("#", 1)[0].strip()
     if value == "[]":  # `measured: []` becomes a block list
-        comment = head[head.index("#"):] if "#" in head else ""
+        comment = head[head.index("#") :] if "#" in head else ""
         new = "measured:" + (f"  {comment}" if comment else "") + "\n" + entry + rest
     elif value:
-        raise WriteBackError("`measured` is written inline; write it as a block list (one `- run:` per line) "
-                             "so records can be added")
+        raise WriteBackError(
+            "`measured` is written inline; write it as a block list (one `- run:` per line) "
+            "so records can be added"
+        )
     else:
-        body = block.rstrip("\n")
-        trailing = block[len(body):]  # blank lines before the next key stay where they are
-        new = body + "\n" + entry + trailing[1:] if trailing else body + "\n" + entry
+        # after the list's last line; blank lines and column-0 comments below it stay below
+        lines = block.split("\n")
+        last = max(
+            (i for i, ln in enumerate(lines) if i == 0 or (ln.strip() and ln[0] in " \t-")),
+            default=0,
+        )
+        new = "\n".join(lines[: last + 1]) + "\n" + entry + "\n".join(lines[last + 1 :])
     return text[:start] + new + text[end:]
 
 
@@ -109,7 +125,17 @@ def _verify(old: str, new: str, record: dict[str, Any]) -> None:
     before, after = load(old), load(new)
     added = after.get("measured") or []
     previous = before.get("measured") or []
-    if added[: len(previous)] != previous or len(added) != len(previous) + 1 or added[-1]["run"] != record["run"]:
-        raise WriteBackError("adding the record would change more than the `measured` list; the plan is unchanged")
-    if {k: v for k, v in after.items() if k != "measured"} != {k: v for k, v in before.items() if k != "measured"}:
-        raise WriteBackError("adding the record would change the plan outside `measured`; the plan is unchanged")
+    if (
+        added[: len(previous)] != previous
+        or len(added) != len(previous) + 1
+        or added[-1]["run"] != record["run"]
+    ):
+        raise WriteBackError(
+            "adding the record would change more than the `measured` list; the plan is unchanged"
+        )
+    if {k: v for k, v in after.items() if k != "measured"} != {
+        k: v for k, v in before.items() if k != "measured"
+    }:
+        raise WriteBackError(
+            "adding the record would change the plan outside `measured`; the plan is unchanged"
+        )

