@@ -203,7 +203,7 @@ def train(
             {"params": no_decay, "weight_decay": 0.0},
         ],
         lr=cfg.learning_rate,
-        fused=device.type == "cuda",
+        fused=True,  # fused kernels exist for the CPU as well as CUDA
     )
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total), total)
     m = Measurement()
