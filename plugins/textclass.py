@@ -7,7 +7,7 @@ from typing import Any
 from ventureplan.planner import hookimpl
 
 
-def _run(*args: Any, **kwargs: Any) -> dict[str, Any]:
+def _run(*args: Any, **kwargs: Any) -> dict[str, Any] | None:
     from ventureplan.runner.run import run_text_classification  # torch loads only when a run starts
 
     return run_text_classification(*args, **kwargs)

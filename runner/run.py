@@ -74,10 +74,23 @@ def _device_name(device: Any) -> str:
     return f"cpu ({torch.get_num_threads()} threads)"
 
 
+def _distributed(device: Any) -> tuple[int, int]:
+    """Join the process group when started by torchrun: (rank, world size), or (-1, 1)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return -1, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), world
+
+
 def run_text_classification(
     plan: Plan, route: Route, plan_path: Path, options: Options
-) -> dict[str, Any]:
-    """Train, evaluate and measure `route`; return the record (the caller writes it back)."""
+) -> dict[str, Any] | None:
+    """Train, evaluate and measure `route`; return the record (the caller writes it back).
+    Under torchrun only rank 0 returns a record; the other processes return None."""
     import torch
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -97,10 +110,13 @@ def run_text_classification(
     data = data_mod.prepare(route.dataset, base, seed, max_train=limits.get("max_train_samples"))
     full = data_mod.prepare(route.dataset, base, seed) if "max_train_samples" in limits else data
     device = pick_device(options.device or route.compute.device)
+    rank, world = _distributed(device)
+    if rank >= 0 and device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True, warn_only=True)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    rid = options.resume or run_id(route, now, runs)
+    rid = options.resume or os.environ.get("VENTUREPLAN_RUN_ID") or run_id(route, now, runs)
     folder = runs / rid
     if options.resume and not (folder / "checkpoints").exists():
         raise VenturePlanError(
@@ -143,6 +159,8 @@ def run_text_classification(
                 resume=options.resume is not None,
                 progress=progress if options.progress else None,
             )
+            if rank > 0:
+                continue
             search.append(
                 {
                     "hyperparameters": asdict(cfg),
@@ -153,6 +171,12 @@ def run_text_classification(
             )
             if best is None or m.best_validation > best[0]:
                 best = (m.best_validation, i, tokenizer, model.cpu(), m)
+    if rank >= 0:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
+        if rank > 0:
+            return None  # rank 0 evaluates, measures and writes
     assert best is not None
     _, index, tokenizer, model, m = best
     cfg = configs[index]
@@ -162,7 +186,7 @@ def run_text_classification(
     result = evaluate.report(data.test.labels, pred, data.classes)
 
     rates = m.rates()
-    hours = m.seconds / 3600
+    hours = m.seconds * world / 3600  # every process holds a device
     price = route.compute.price_per_hour
     per_second = rates["samples_per_second"]
     full_hours = len(full.train) * cfg.epochs / max(per_second, 1e-9) / 3600
@@ -174,6 +198,7 @@ def run_text_classification(
         "cost": round(hours * price, 4),
         "steps": m.steps,
         "epochs": m.epochs_run,
+        "processes": world,
     }
     forecast = {
         "full_data_hours": round(full_hours, 4),

@@ -180,12 +180,24 @@ def train(
     progress: Any = None,
 ) -> Measurement:
     """Fine-tune `model` in place, keeping the weights of the best validation epoch."""
+    import torch.distributed as dist
     from safetensors.torch import load_file, save_file
     from transformers import get_linear_schedule_with_warmup
 
     seed_everything(cfg.seed)
     data_rng = np.random.default_rng(cfg.seed)
     model.to(device)
+    # Under torchrun every process walks the same batch order and trains on its share of
+    # each batch; DDP averages the gradients. Rank 0 alone validates and writes checkpoints.
+    ddp = dist.is_available() and dist.is_initialized()
+    rank, world = (dist.get_rank(), dist.get_world_size()) if ddp else (0, 1)
+    net = (
+        torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+        if ddp
+        else model
+    )
     pad = tokenizer.pad_token_id or 0
     steps_per_epoch = math.ceil(
         math.ceil(len(train_set.ids) / cfg.batch_size) / cfg.gradient_accumulation
@@ -228,17 +240,18 @@ def train(
         model.train()
         t0 = time.perf_counter()
         for k, idx in enumerate(batches(train_set, cfg.batch_size, data_rng)):
-            batch = collate(train_set, idx, pad, device)
+            mine = idx[rank::world] if len(idx) >= world else idx
+            batch = collate(train_set, mine, pad, device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-                loss = model(**batch).loss / cfg.gradient_accumulation
+                loss = net(**batch).loss / cfg.gradient_accumulation
             if not torch.isfinite(loss):
                 raise TrainingError(
                     f"the loss became {loss.item()} at step {m.steps} of epoch {epoch + 1}; "
                     "lower routes.hyperparameters.learning_rate"
                 )
             loss.backward()
-            m.samples += len(idx)
-            m.tokens += int(batch["attention_mask"].sum())
+            m.samples += len(idx)  # across all processes
+            m.tokens += sum(len(train_set.ids[i]) for i in idx)
             if (k + 1) % cfg.gradient_accumulation == 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
@@ -260,15 +273,25 @@ def train(
             torch.cuda.synchronize()
         m.seconds += time.perf_counter() - t0
         m.epochs_run = epoch + 1
-        val = score(predict(model, val_set, cfg, pad, device), val_set.labels)
+        val = score(predict(model, val_set, cfg, pad, device), val_set.labels) if rank == 0 else 0.0
+        if ddp:
+            shared = [val]
+            dist.broadcast_object_list(shared, src=0)
+            val = shared[0]
         m.history.append({"epoch": epoch + 1, "validation": val, "steps": m.steps})
-        if best_state is None or val > m.best_validation:
+        if m.best_epoch == 0 or val > m.best_validation:
             m.best_validation, m.best_epoch, stale = val, epoch + 1, 0
-            best_state = {
-                k: v.detach().clone().cpu().contiguous() for k, v in model.state_dict().items()
-            }
+            if rank == 0:
+                best_state = {
+                    k: v.detach().clone().cpu().contiguous() for k, v in model.state_dict().items()
+                }
         else:
             stale += 1
+        if rank != 0:
+            if stale >= cfg.patience:
+                break
+            continue
+        assert best_state is not None
         checkpoints.mkdir(parents=True, exist_ok=True)
         save_file(
             {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},

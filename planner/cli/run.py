@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +30,9 @@ def run(
         str | None,
         typer.Option("--resume", help="Continue the run with this id from its checkpoint."),
     ] = None,
+    nproc: Annotated[
+        int, typer.Option("--nproc", min=1, help="Processes (devices) to train with, via torchrun.")
+    ] = 1,
     write_back: Annotated[
         bool, typer.Option("--write-back/--no-write-back", help="Append the record to the plan.")
     ] = True,
@@ -40,6 +47,8 @@ def run(
     """
     if device is not None and device not in ("auto", "cpu", "cuda"):
         raise typer.BadParameter("choose auto, cpu or cuda", param_hint="--device")
+    if nproc > 1 and "LOCAL_RANK" not in os.environ:
+        raise typer.Exit(_launch(nproc, plan, route, device, max_steps, resume, write_back))
     try:
         loaded = load_plan(plan)
         chosen = (
@@ -64,12 +73,14 @@ def run(
         record = kinds[chosen.task](
             loaded.plan, chosen, plan, Options(device=device, max_steps=max_steps, resume=resume)
         )
-        if write_back:
+        if write_back and record is not None:
             from ventureplan.runner.writeback import append_record
 
             append_record(plan, record)
     except VenturePlanError as exc:
         raise fail(exc) from None
+    if record is None:
+        return  # another process of a torchrun launch: rank 0 reports
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in record["metrics"].items())
     t = record["training"]
     typer.echo(
@@ -87,3 +98,47 @@ def run(
         if write_back
         else "The plan was not changed (--no-write-back)"
     )
+
+
+def _launch(
+    nproc: int,
+    plan: Path,
+    route: str | None,
+    device: str | None,
+    max_steps: int | None,
+    resume: str | None,
+    write_back: bool,
+) -> int:
+    """Start `nproc` copies of this command under torchrun (DDP: nccl on GPUs, gloo on CPUs).
+    They share one run id; rank 0 evaluates and writes the record."""
+    args = ["run", str(plan)]
+    for flag, value in (
+        ("--route", route),
+        ("--device", device),
+        ("--max-steps", max_steps),
+        ("--resume", resume),
+    ):
+        if value is not None:
+            args += [flag, str(value)]
+    args.append("--write-back" if write_back else "--no-write-back")
+    env = dict(os.environ)
+    try:
+        chosen = load_plan(plan).plan.chosen_route
+        name = route or (chosen.id if chosen else "run")
+    except VenturePlanError:
+        name = route or "run"  # the workers report the error
+    env.setdefault(
+        "VENTUREPLAN_RUN_ID",
+        resume or f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{name}-ddp{nproc}",
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={nproc}",
+        "-m",
+        "ventureplan.planner.cli",
+        *args,
+    ]
+    return subprocess.run(cmd, env=env, check=False).returncode

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ventureplan.planner.load import load_plan
 from ventureplan.runner.run import Options, run_text_classification
 
@@ -18,4 +17,8 @@ def test_tiny_model_trains_on_cuda(runner_plan):
     record = run_text_classification(plan, plan.chosen_route, runner_plan, Options(progress=False))
     assert record["device"] == torch.cuda.get_device_name(0)
     assert record["metrics"]["macro_f1"] > 0.8
-    assert 0 < record["training"]["peak_memory_mb"] < torch.cuda.get_device_properties(0).total_memory / 2**20
+    assert (
+        0
+        < record["training"]["peak_memory_mb"]
+        < torch.cuda.get_device_properties(0).total_memory / 2**20
+    )
