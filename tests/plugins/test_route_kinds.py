@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ventureplan.planner import hookimpl
 from ventureplan.planner.plugin_manager import Manager
 
 
 class EchoKind:
-    calls: list[str] = []
+    calls: ClassVar[list[str]] = []
 
     @hookimpl
     def route_kinds(self):
