@@ -9,16 +9,13 @@ interleave their updates).
 
 from __future__ import annotations
 
-import fcntl
 import io
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ventureplan.planner.atomic import write_atomic
+from ventureplan.planner.atomic import locked, write_atomic
 from ventureplan.planner.errors import VenturePlanError
 
 TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:", re.MULTILINE)
@@ -36,17 +33,6 @@ FLOW = (
 
 class WriteBackError(VenturePlanError):
     """The record could not be added to the plan; the plan is unchanged."""
-
-
-@contextmanager
-def locked(plan: Path) -> Iterator[None]:
-    lock = plan.with_name(f".{plan.name}.lock")
-    with open(lock, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def record_yaml(record: dict[str, Any]) -> str:

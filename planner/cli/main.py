@@ -11,6 +11,7 @@ from .plugins import plugins
 from .report import report
 from .roadmap import roadmap
 from .run import run
+from .workshop import workshop_app
 from .schema import schema
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.command(name="analyze")(analyze_command)
 app.command()(roadmap)
 app.command()(report)
 app.command()(run)
+app.add_typer(workshop_app, name="workshop")
 app.command()(schema)
 app.command()(plugins)
 

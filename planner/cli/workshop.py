@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import PlanError, VenturePlanError
+from .output import fail, print_errors, print_json
+
+workshop_app = typer.Typer(
+    help="Run a founder workshop: the interview, estimate sheets and their merge.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+
+
+@workshop_app.command()
+def estimates(
+    plan: Annotated[Path, typer.Argument(help="The plan file.")],
+    participants: Annotated[
+        str, typer.Option("--participants", "-p", help="Names, comma-separated.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the sheets (default: beside the plan).")
+    ] = None,
+) -> None:
+    """Write one estimate sheet per participant, pre-filled from the plan: every task's three
+    points and every risk's probability and impact.
+
+    Example: ventureplan workshop estimates plan.yaml --participants ana,ben,chen
+    """
+    from ..estimates import write_sheets
+
+    names = [p.strip() for p in participants.split(",") if p.strip()]
+    if not names:
+        raise typer.BadParameter("name at least one participant", param_hint="--participants")
+    try:
+        paths = write_sheets(plan, names, out)
+    except VenturePlanError as exc:
+        raise fail(exc) from None
+    for p in paths:
+        typer.echo(f"Wrote {p}")
+
+
+@workshop_app.command()
+def merge(
+    plan: Annotated[Path, typer.Argument(help="The plan file.")],
+    sheets: Annotated[list[Path], typer.Argument(help="The filled-in sheets.")],
+    rule: Annotated[str, typer.Option("--rule", help="median, mean, min or max.")] = "median",
+    top: Annotated[int, typer.Option("--top", min=1, help="How many disagreements to list.")] = 10,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the result; change nothing.")
+    ] = False,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Combine the participants' sheets (the median of each number by default), write the
+    merged numbers into the plan — only those numbers change in the file — and list where
+    people disagree most, so the room discusses those first.
+
+    Example: ventureplan workshop merge plan.yaml plan.estimates.*.yaml
+    """
+    from ..estimates import RULES, apply, describe, read_sheet
+    from ..estimates import merge as combine
+    from ..load import load_plan
+
+    if rule not in RULES:
+        raise typer.BadParameter(f"choose one of: {', '.join(RULES)}", param_hint="--rule")
+    try:
+        loaded = load_plan(plan)
+        problems, read = [], []
+        for path in sheets:
+            try:
+                read.append(read_sheet(path, loaded))
+            except PlanError as exc:
+                problems += exc.findings
+        if problems:
+            print_errors(problems)
+            raise typer.Exit(1)
+        result = combine(loaded, read, rule)
+        if not dry_run:
+            apply(plan, result)
+    except VenturePlanError as exc:
+        raise fail(exc) from None
+    if json_:
+        print_json(
+            {
+                "rule": rule,
+                "participants": [s.participant for s in read],
+                "changed": result.changed,
+                "written": not dry_run,
+                "tasks": result.tasks,
+                "risks": result.risks,
+                "disagreements": [describe(s) for s in result.spreads if s.high > s.low],
+            }
+        )
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    names = {t.id: t.name or t.id for t in loaded.plan.tasks} | {
+        r.id: r.title for r in loaded.plan.risks
+    }
+    table = Table(
+        title=f"Where {len(read)} participants disagree most ({rule})", title_justify="left"
+    )
+    for col in ("item", "number", "merged", "range", "who said what"):
+        table.add_column(col, overflow="fold")
+    shown = [s for s in result.spreads if s.high > s.low][:top]
+    for s in shown:
+        said = ", ".join(f"{escape(k)} {v:g}" for k, v in s.values.items())
+        table.add_row(
+            escape(names[s.id][:50]), s.field, f"{s.merged:g}", f"{s.low:g}–{s.high:g}", said
+        )
+    if shown:
+        console.print(table)
+    else:
+        console.print("Everyone agrees on every number.")
+    verb = "Would change" if dry_run else "Changed"
+    console.print(
+        f"{verb} {result.changed} number{'s' if result.changed != 1 else ''} in {escape(str(plan))}."
+    )
