@@ -11,8 +11,8 @@ from .plugins import plugins
 from .report import report
 from .roadmap import roadmap
 from .run import run
-from .workshop import workshop_app
 from .schema import schema
+from .workshop import workshop_app
 
 app = typer.Typer(
     name="ventureplan",

@@ -121,6 +121,5 @@ def merge(
     else:
         console.print("Everyone agrees on every number.")
     verb = "Would change" if dry_run else "Changed"
-    console.print(
-        f"{verb} {result.changed} number{'s' if result.changed != 1 else ''} in {escape(str(plan))}."
-    )
+    plural = "s" if result.changed != 1 else ""
+    console.print(f"{verb} {result.changed} number{plural} in {escape(str(plan))}.")
