@@ -6,6 +6,7 @@ import typer
 
 from .analyze import analyze_command
 from .check import check
+from .diff import diff
 from .init import init
 from .plugins import plugins
 from .report import report
@@ -26,6 +27,7 @@ app.command()(init)
 app.command()(check)
 app.command(name="analyze")(analyze_command)
 app.command()(roadmap)
+app.command()(diff)
 app.command()(report)
 app.command()(run)
 app.add_typer(workshop_app, name="workshop")

@@ -123,3 +123,68 @@ def merge(
     verb = "Would change" if dry_run else "Changed"
     plural = "s" if result.changed != 1 else ""
     console.print(f"{verb} {result.changed} number{plural} in {escape(str(plan))}.")
+
+
+@workshop_app.command()
+def new(
+    plan: Annotated[
+        Path, typer.Argument(help="The plan to write, or an existing plan to complete.")
+    ],
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the questions and the plan: en or zh.")
+    ] = "en",
+) -> None:
+    """Build a plan by answering questions in plain words: the venture, the business model,
+    the team, SMART goals (a goal without a number or a date gets pushed back), the
+    technical route, the tasks with three-point estimates, a risk per category, the budget.
+
+    Run it again on an existing plan to fill in only what is missing; what is there stays.
+
+    Example: ventureplan workshop new plan.yaml --lang zh
+    """
+    import tempfile
+
+    from ruamel.yaml import YAML
+
+    from ..atomic import write_atomic
+    from ..interview import HEADER, Interview
+    from ..load import load_plan
+
+    if lang not in ("en", "zh"):
+        raise typer.BadParameter("choose en or zh", param_hint="--lang")
+
+    def ask(text: str, default: str | None = None) -> str:
+        return str(typer.prompt(text, default=default, show_default=bool(default)))
+
+    have: dict[str, object] = {}
+    text = ""
+    if plan.exists():
+        text = plan.read_text("utf-8")
+        try:
+            have = YAML(typ="safe", pure=True).load(text) or {}
+        except Exception as exc:
+            raise fail(VenturePlanError(f"{plan}: cannot read the existing plan: {exc}")) from None
+        for key in [
+            k
+            for k, v in have.items()
+            if not v and k in ("team", "goals", "routes", "tasks", "risks")
+        ]:
+            text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(f"{key}:")) + "\n"
+            del have[key]
+    body = Interview(ask, typer.echo, lang).sections(have)
+    result = (
+        (text.rstrip("\n") + "\n\n" + body)
+        if text
+        else HEADER.format(lang=lang) + body + "\nmeasured: []\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        trial = Path(tmp) / plan.name
+        trial.write_text(result, "utf-8")
+        try:
+            load_plan(trial)
+        except PlanError as exc:
+            for f in exc.findings:
+                f.file = str(plan)
+            raise fail(exc) from None
+    write_atomic(plan, result)
+    typer.echo(f"Wrote {plan}. Next: ventureplan check {plan}")
