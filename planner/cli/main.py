@@ -13,6 +13,7 @@ from .report import report
 from .roadmap import roadmap
 from .run import run
 from .schema import schema
+from .serve import serve
 from .workshop import workshop_app
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.command()(roadmap)
 app.command()(diff)
 app.command()(report)
 app.command()(run)
+app.command()(serve)
 app.add_typer(workshop_app, name="workshop")
 app.command()(schema)
 app.command()(plugins)

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..analysis import DEFAULT_SEED, MAX_ITERATIONS
+from ..errors import VenturePlanError
+from ..report import LANGUAGES
+from ..serve import DEFAULT_HOST, DEFAULT_ITERATIONS, DEFAULT_PORT, PlanServer, is_loopback
+from .output import fail
+
+
+def serve(
+    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free port).")
+    ] = DEFAULT_PORT,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            help=f"Address to listen on (default {DEFAULT_HOST}, this machine only). "
+            "Another address lets anyone who can reach it read the plan.",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")
+    ] = None,
+    iterations: Annotated[
+        int,
+        typer.Option(
+            "--iterations",
+            "-n",
+            min=1,
+            max=MAX_ITERATIONS,
+            help=f"Monte Carlo iterations (default {DEFAULT_ITERATIONS:,}, so a save shows "
+            "within a second or two; `report` uses more).",
+        ),
+    ] = DEFAULT_ITERATIONS,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = DEFAULT_SEED,
+) -> None:
+    """Show the plan's HTML report on a local web page that updates on every save: put it
+    on the projector in a workshop and edit the plan. A save with an error keeps the last
+    good report on screen under a banner naming each error and its line. The Monte Carlo
+    simulation runs 2,000 iterations by default so the page follows quickly. Ctrl-C stops.
+
+    Example: ventureplan serve plan.yaml --port 8000
+    """
+    if lang is not None and lang not in LANGUAGES:
+        raise typer.BadParameter(f"choose one of: {', '.join(LANGUAGES)}", param_hint="--lang")
+    if not plan.is_file():
+        raise fail(VenturePlanError(f"{plan}: no such file (write one with `ventureplan init`)"))
+    address = DEFAULT_HOST if host is None else host
+    server = PlanServer(
+        plan,
+        host=address,
+        port=port,
+        lang=lang,
+        iterations=iterations,
+        seed=seed,
+        log=lambda line: typer.echo(line, err=True),
+    )
+    typer.echo(f"Rendering {plan} …")
+    try:
+        server.start()
+    except VenturePlanError as exc:
+        raise fail(exc) from None
+    except KeyboardInterrupt:
+        server.stop()
+        raise typer.Exit(130) from None
+    if not is_loopback(address):
+        typer.echo(
+            f"warning: listening on {address}: anyone who can reach this machine on port "
+            f"{server.port} can read the plan",
+            err=True,
+        )
+    typer.echo(f"Serving {plan} at {server.url} (updates on every save; Ctrl-C stops)")
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    typer.echo("Stopped.")
