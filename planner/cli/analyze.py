@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -8,13 +7,14 @@ import typer
 from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS, Analysis, analyze, to_dict
 from ..errors import VenturePlanError
 from ..load import load_plan
+from .options import JsonFlag, PlanFile
 from .output import fail, print_json
 
 MAX_ROWS = 30
 
 
 def analyze_command(
-    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
+    plan: PlanFile,
     iterations: Annotated[
         int,
         typer.Option(
@@ -25,9 +25,7 @@ def analyze_command(
         int,
         typer.Option("--seed", min=0, help="Random seed; the same seed gives the same numbers."),
     ] = DEFAULT_SEED,
-    json_: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    json_: JsonFlag = False,
 ) -> None:
     """Schedule the plan, score its risks, simulate it and check the money.
 

@@ -1,19 +1,15 @@
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
 from ..check import CheckResult, check_file
+from .options import JsonFlag, PlanFile
 from .output import print_errors, print_json
 
 
 def check(
-    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
-    json_: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    plan: PlanFile,
+    json_: JsonFlag = False,
 ) -> None:
     """Validate a plan and lint it against SMART practice.
 

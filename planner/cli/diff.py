@@ -9,6 +9,7 @@ from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
 from ..diff import Delta, FinishDelta, PlanDiff, diff_plans, entries, format_value, label, to_dict
 from ..errors import VenturePlanError
 from ..load import LoadedPlan, load_plan
+from .options import JsonFlag
 from .output import fail, print_json
 
 if TYPE_CHECKING:
@@ -45,9 +46,7 @@ def diff(
         int,
         typer.Option("--seed", min=0, help="Random seed, the same for both versions."),
     ] = DEFAULT_SEED,
-    json_: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    json_: JsonFlag = False,
 ) -> None:
     """Show what changed between two versions of a plan, and what it does to the numbers.
 

@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from ..plugin_manager import get_plugin_manager
+from .options import JsonFlag
 from .output import print_json
 
 
 def plugins(
-    json_: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    json_: JsonFlag = False,
 ) -> None:
     """List the installed plugins and the hooks each implements.
 

@@ -10,17 +10,16 @@ from ..atomic import write_atomic
 from ..errors import VenturePlanError
 from ..load import load_plan
 from ..report import available_renderers, build_report, render
+from .options import PlanFile, ReportLang
 from .output import fail
 
 
 def report(
-    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
+    plan: PlanFile,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="OUT.pdf, OUT.html, OUT.md or OUT.json.")
     ],
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")
-    ] = None,
+    lang: ReportLang = None,
     iterations: Annotated[
         int,
         typer.Option(

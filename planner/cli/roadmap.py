@@ -11,20 +11,19 @@ from ..errors import VenturePlanError
 from ..load import load_plan
 from ..plugin_manager import get_plugin_manager
 from ..report import diagrams, labels
+from .options import PlanFile, ReportLang
 from .output import fail
 
 
 def roadmap(
-    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
+    plan: PlanFile,
     diagram: Annotated[
         str, typer.Option("--diagram", "-d", help="gantt, flow, risks, budget or all.")
     ] = "gantt",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")
-    ] = None,
+    lang: ReportLang = None,
 ) -> None:
     """Print Mermaid diagrams of the plan: the gantt with its critical path, the dependency
     flowchart, the risk quadrant chart, or the budget pie.

@@ -12,11 +12,12 @@ import typer
 from ..errors import VenturePlanError
 from ..load import load_plan
 from ..plugin_manager import call_each, get_plugin_manager
+from .options import PlanFile
 from .output import fail
 
 
 def run(
-    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
+    plan: PlanFile,
     route: Annotated[
         str | None, typer.Option("--route", help="Route id (default: the chosen route).")
     ] = None,

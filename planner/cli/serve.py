@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,11 +9,12 @@ from ..analysis import DEFAULT_SEED, MAX_ITERATIONS
 from ..errors import VenturePlanError
 from ..report import LANGUAGES
 from ..serve import DEFAULT_HOST, DEFAULT_ITERATIONS, DEFAULT_PORT, PlanServer, is_loopback
+from .options import PlanFile, ReportLang
 from .output import fail
 
 
 def serve(
-    plan: Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")],
+    plan: PlanFile,
     port: Annotated[
         int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free port).")
     ] = DEFAULT_PORT,
@@ -26,9 +26,7 @@ def serve(
             "Another address lets anyone who can reach it read the plan.",
         ),
     ] = None,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")
-    ] = None,
+    lang: ReportLang = None,
     iterations: Annotated[
         int,
         typer.Option(

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from ..errors import PlanError, VenturePlanError
+from .options import JsonFlag
 from .output import fail, print_errors, print_json
 
 workshop_app = typer.Typer(
@@ -52,9 +53,7 @@ def merge(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the result; change nothing.")
     ] = False,
-    json_: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    json_: JsonFlag = False,
 ) -> None:
     """Combine the participants' sheets (the median of each number by default), write the
     merged numbers into the plan — only those numbers change in the file — and list where

@@ -1,0 +1,14 @@
+"""Arguments and options that several commands share, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+PlanFile = Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+ReportLang = Annotated[
+    str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")
+]
