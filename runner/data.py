@@ -47,6 +47,7 @@ class Data:
     dropped_duplicates: int = 0
     source: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+    full_train: int = 0  # training texts before any max_train cap, for the full-data forecast
 
     def record(self) -> dict[str, int]:
         return {
@@ -182,6 +183,7 @@ def prepare(
     x_train, x_val, y_train, y_val = train_test_split(
         x_rest, y_rest, test_size=validation / (1 - test), random_state=seed, stratify=y_rest
     )
+    full_train = len(x_train)
     if max_train is not None and max_train < len(x_train):
         x_train, _, y_train, _ = train_test_split(
             x_train, y_train, train_size=max_train, random_state=seed, stratify=y_train
@@ -201,4 +203,5 @@ def prepare(
         dropped_duplicates=dupes,
         source=spec.source,
         counts=dict(counts),
+        full_train=full_train,
     )

@@ -108,7 +108,6 @@ def run_text_classification(
         Config.from_route(h, options.max_steps) for h in _grid(route)
     ]  # check before any work
     data = data_mod.prepare(route.dataset, base, seed, max_train=limits.get("max_train_samples"))
-    full = data_mod.prepare(route.dataset, base, seed) if "max_train_samples" in limits else data
     device = pick_device(options.device or route.compute.device)
     rank, world = _distributed(device)
     if rank >= 0 and device.type == "cuda":
@@ -189,7 +188,7 @@ def run_text_classification(
     hours = m.seconds * world / 3600  # every process holds a device
     price = route.compute.price_per_hour
     per_second = rates["samples_per_second"]
-    full_hours = len(full.train) * cfg.epochs / max(per_second, 1e-9) / 3600
+    full_hours = data.full_train * cfg.epochs / max(per_second, 1e-9) / 3600
     training = {
         **rates,
         "end_to_end_seconds": round(time.perf_counter() - started, 3),
@@ -203,7 +202,7 @@ def run_text_classification(
     forecast = {
         "full_data_hours": round(full_hours, 4),
         "full_data_cost": round(full_hours * price, 2),
-        "full_train_samples": len(full.train),
+        "full_train_samples": data.full_train,
         "epochs": cfg.epochs,
     }
     measured_values = {
