@@ -4,23 +4,18 @@ from typing import Annotated
 
 import typer
 
-from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS, Analysis, analyze, to_dict
+from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, Analysis, analyze, to_dict
 from ..errors import VenturePlanError
 from ..load import load_plan
-from .options import JsonFlag, PlanFile
-from .output import fail, print_json
+from .options import Iterations, JsonFlag, PlanFile
+from .output import fail, print_findings, print_json
 
 MAX_ROWS = 30
 
 
 def analyze_command(
     plan: PlanFile,
-    iterations: Annotated[
-        int,
-        typer.Option(
-            "--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations."
-        ),
-    ] = DEFAULT_ITERATIONS,
+    iterations: Iterations = DEFAULT_ITERATIONS,
     seed: Annotated[
         int,
         typer.Option("--seed", min=0, help="Random seed; the same seed gives the same numbers."),
@@ -192,10 +187,4 @@ def _report(a: Analysis, file: str) -> None:
             parts = ", ".join(f"{k.replace('_', ' ')} {v:,.2f}" for k, v in ev.forecast.items())
             console.print(f"  full-scale forecast: {escape(parts)}")
 
-    for f in a.findings:
-        console.print(
-            f"[bold]{escape(file)}:{f.line}:{f.column}[/] "
-            f"[yellow]{f.severity}[{f.letter or ''}][/] "
-            f"{escape(f.where)}: {escape(f.message)}",
-            soft_wrap=True,
-        )
+    print_findings(console, file, a.findings, hints=False)

@@ -4,7 +4,7 @@ import typer
 
 from ..check import CheckResult, check_file
 from .options import JsonFlag, PlanFile
-from .output import print_errors, print_json
+from .output import print_errors, print_findings, print_json
 
 
 def check(
@@ -47,15 +47,7 @@ def _report(result: CheckResult) -> None:
     from rich.markup import escape
 
     console = Console(highlight=False, soft_wrap=True)
-    for f in result.findings:
-        letter = f"[{f.letter}]" if f.letter else ""
-        console.print(
-            f"[bold]{escape(result.file)}:{f.line}:{f.column}[/] "
-            f"[yellow]{f.severity}{escape(letter)}[/] "
-            f"[cyan]{escape(f.where)}[/]: {escape(f.message)}"
-        )
-        if f.hint:
-            console.print(f"    [dim]fix: {escape(f.hint)}[/]")
+    print_findings(console, result.file, result.findings)
     assert result.loaded is not None
     plan = result.loaded.plan
     console.print(

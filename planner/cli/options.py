@@ -7,8 +7,14 @@ from typing import Annotated
 
 import typer
 
+from ..analysis import MAX_ITERATIONS
+
 PlanFile = Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 ReportLang = Annotated[
     str | None, typer.Option("--lang", help="en or zh (default: the plan's language).")
+]
+Iterations = Annotated[
+    int,
+    typer.Option("--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations."),
 ]

@@ -32,3 +32,21 @@ def fail(exc: VenturePlanError) -> typer.Exit:
     else:
         sys.stderr.write(f"error: {exc}\n")
     return typer.Exit(exc.exit_code)
+
+
+def print_findings(
+    console: Any, file: str, findings: Iterable[Finding], *, hints: bool = True
+) -> None:
+    """Lints for a person: `FILE:LINE:COL severity[LETTER] where: message`, then the fix."""
+    from rich.markup import escape
+
+    for f in findings:
+        letter = f"[{f.letter}]" if f.letter else ""
+        console.print(
+            f"[bold]{escape(file)}:{f.line}:{f.column}[/] "
+            f"[yellow]{f.severity}{escape(letter)}[/] "
+            f"[cyan]{escape(f.where)}[/]: {escape(f.message)}",
+            soft_wrap=True,
+        )
+        if hints and f.hint:
+            console.print(f"    [dim]fix: {escape(f.hint)}[/]", soft_wrap=True)

@@ -5,12 +5,12 @@ from typing import Annotated
 
 import typer
 
-from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
+from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED
 from ..atomic import write_atomic
 from ..errors import VenturePlanError
 from ..load import load_plan
 from ..report import available_renderers, build_report, render
-from .options import PlanFile, ReportLang
+from .options import Iterations, PlanFile, ReportLang
 from .output import fail
 
 
@@ -20,12 +20,7 @@ def report(
         Path, typer.Option("--output", "-o", help="OUT.pdf, OUT.html, OUT.md or OUT.json.")
     ],
     lang: ReportLang = None,
-    iterations: Annotated[
-        int,
-        typer.Option(
-            "--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations."
-        ),
-    ] = DEFAULT_ITERATIONS,
+    iterations: Iterations = DEFAULT_ITERATIONS,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = DEFAULT_SEED,
 ) -> None:
     """Write the plan's report: a one-page summary, SMART goals with findings, team and
