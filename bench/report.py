@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ventureplan.planner.load import validate_data
-from ventureplan.planner.report import build_report, render
+from ventureplan.planner.pipeline import render
+from ventureplan.planner.pipeline import report as build_report
 from ventureplan.planner.source import parse
 
 from bench.plangen import random_plan_yaml

@@ -7,65 +7,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .budget import BudgetModel, BudgetResult
-from .calendar import elapsed_months, finish_date
+from .budget import BudgetModel
+from .calendar import elapsed_months
+from .defaults import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
 from .errors import Finding, VenturePlanError
-from .evidence import Evidence, gather, measured_probabilities
+from .evidence import gather, measured_probabilities
 from .model import Plan
-from .network import Network, build_network
-from .plugin_manager import Manager, call_each, call_first, get_plugin_manager
-from .results import RiskScore, SimulationResult
-from .schedule import Schedule, schedule
-
-DEFAULT_ITERATIONS = 10_000
-DEFAULT_SEED = 0
-MAX_ITERATIONS = 10_000_000
-
-
-@dataclass
-class Analysis:
-    plan: Plan
-    network: Network
-    schedule: Schedule
-    risks: list[RiskScore]
-    simulation: SimulationResult
-    budget: BudgetResult
-    spend_by_category: dict[str, float]
-    evidence: list[Evidence]
-    evidence_simulation: SimulationResult | None
-    sections: dict[str, Any] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-
-    def date(self, offset: float) -> dt.date:
-        return finish_date(self.plan.start, self.plan.calendar, offset)
-
-    def months(self, offset: float) -> float:
-        return float(elapsed_months(self.plan.start, self.plan.calendar, np.array([offset]))[0])
-
-
-def _simulate(
-    pm: Manager,
-    plan: Plan,
-    net: Network,
-    iterations: int,
-    seed: int,
-    probabilities: dict[str, float],
-) -> SimulationResult:
-    result: SimulationResult = call_first(
-        pm,
-        "simulate",
-        plan=plan,
-        network=net,
-        iterations=iterations,
-        seed=seed,
-        probabilities=probabilities,
-    )
-    return result
+from .network import build_network
+from .plugin_manager import Manager, call_first, collect, findings, get_plugin_manager
+from .results import Analysis, RiskScore, SimulationResult
+from .schedule import schedule
 
 
 def analyze(
@@ -79,14 +34,31 @@ def analyze(
             f"iterations must be between 1 and {MAX_ITERATIONS:,}, not {iterations:,}"
         )
     pm = pm or get_plugin_manager()
+    failures: list[Finding] = []  # plugins that raised: warnings, the others carry on
+
+    def simulate(probabilities: dict[str, float]) -> SimulationResult:
+        result: SimulationResult = call_first(
+            pm,
+            "simulate",
+            failures,
+            plan=plan,
+            network=net,
+            iterations=iterations,
+            seed=seed,
+            probabilities=probabilities,
+        )
+        return result
+
     net = build_network(plan)
     sched = schedule(plan, net)
-    risks: list[RiskScore] = [call_first(pm, "score_risk", risk=r, plan=plan) for r in plan.risks]
+    risks: list[RiskScore] = [
+        call_first(pm, "score_risk", failures, risk=r, plan=plan) for r in plan.risks
+    ]
     risks.sort(key=lambda r: (-r.score, -r.exposure, -r.emv, r.id))
-    sim = _simulate(pm, plan, net, iterations, seed, {})
+    sim = simulate({})
     evidence = gather(plan)
     measured = measured_probabilities(evidence)
-    ev_sim = _simulate(pm, plan, net, iterations, seed, measured) if measured else None
+    ev_sim = simulate(measured) if measured else None
 
     model = BudgetModel(plan)
     p95_months = elapsed_months(plan.start, plan.calendar, np.array([sim.finish["p95"]]))[0]
@@ -102,16 +74,10 @@ def analyze(
     analysis = Analysis(
         plan, net, sched, risks, sim, budget, model.spend_by_category(p50_months), evidence, ev_sim
     )
-    for name, section in call_each(pm, "analysis_sections", analysis=analysis):
-        for key, value in (section or {}).items():
-            if key in analysis.sections:
-                raise VenturePlanError(
-                    f"plugin '{name}' adds section '{key}', which already exists"
-                )
-            analysis.sections[key] = value
-    for name, found in call_each(pm, "analysis_checks", analysis=analysis):
-        for f in found or []:
-            f.plugin = f.plugin or name
+    analysis.sections = collect(pm, "analysis_sections", "section", failures, analysis=analysis)
+    analysis.findings = findings(pm, "analysis_checks", failures, analysis=analysis)
+    for f in failures:  # a scorer that raises does so for every risk: say it once
+        if all(f.message != g.message for g in analysis.findings):
             analysis.findings.append(f)
     return analysis
 
@@ -141,8 +107,9 @@ def _simulation_dict(a: Analysis, sim: SimulationResult) -> dict[str, Any]:
     return out
 
 
-def to_dict(a: Analysis) -> dict[str, Any]:
-    """The analysis as one JSON-ready document (`ventureplan analyze --json`)."""
+def to_dict(a: Analysis, findings: list[Finding] | None = None) -> dict[str, Any]:
+    """The analysis as one JSON-ready document (`ventureplan analyze --json`); `findings`
+    replaces the analysis' own (the pipeline's list holds the lints too)."""
     doc: dict[str, Any] = {
         "plan": {
             "name": a.plan.name,
@@ -171,7 +138,7 @@ def to_dict(a: Analysis) -> dict[str, Any]:
         "evidence_simulation": _simulation_dict(a, a.evidence_simulation)
         if a.evidence_simulation
         else None,
-        "findings": [f.to_dict() for f in a.findings],
+        "findings": [f.to_dict() for f in (a.findings if findings is None else findings)],
     }
     for key, value in a.sections.items():
         doc.setdefault(key, _plain(value))

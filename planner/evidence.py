@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from .model import Measured, Plan
+from .model import Plan
+from .records import Record, goal_met
 
 
 @dataclass
@@ -40,18 +40,14 @@ class Evidence:
     forecast: dict[str, float] = field(default_factory=dict)
 
 
-def latest_runs(plan: Plan) -> list[Measured]:
+def latest_runs(plan: Plan) -> list[Record]:
     """The newest record for each route: the chosen route first, then in the plan's order."""
-    newest: dict[str, Measured] = {}
+    newest: dict[str, Record] = {}
     for m in plan.measured:
         if m.route not in newest or m.at >= newest[m.route].at:
             newest[m.route] = m
     routes = sorted(plan.routes, key=lambda r: not r.chosen)
     return [newest[r.id] for r in routes if r.id in newest]
-
-
-def _met(value: float, target: float, direction: str) -> bool:
-    return value >= target if direction == ">=" else value <= target
 
 
 def gather(plan: Plan) -> list[Evidence]:
@@ -63,8 +59,8 @@ def gather(plan: Plan) -> list[Evidence]:
             run.run,
             run.at.isoformat(),
             run.device,
-            training=dict(run.training),
-            forecast=dict(run.forecast),
+            training=run.training.model_dump(exclude_none=True),
+            forecast=run.forecast.model_dump(exclude_none=True),
         )
         for gid, goal in goals.items():
             result = run.goals.get(gid)
@@ -85,7 +81,7 @@ def gather(plan: Plan) -> list[Evidence]:
                     value=value,
                     target=target,
                     direction=goal.direction,
-                    met=_met(value, target, goal.direction) if target is not None else None,
+                    met=goal_met(value, target, goal.direction),
                     interval=tuple(interval) if interval else None,  # type: ignore[arg-type]
                     p_miss=p_miss,
                 )
@@ -104,9 +100,3 @@ def measured_probabilities(evidence: list[Evidence]) -> dict[str, float]:
         for r in ev.risks:
             probs.setdefault(r.risk, r.measured_probability)
     return probs
-
-
-def as_dict(ev: Evidence) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(ev)

@@ -1,19 +1,29 @@
-"""The hooks a plugin can implement. Plugins write `from ventureplan.planner import hookimpl`."""
+"""The hooks a plugin can implement. Plugins write `from ventureplan.planner import hookimpl`.
+
+An implementation may declare only the arguments it uses (pluggy passes just those). The
+contract depends on data types only: the plan, its records and the result types.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-if TYPE_CHECKING:
-    from .analysis import Analysis
+if TYPE_CHECKING:  # types only: `import ventureplan.planner` stays as light as pluggy
+    from collections.abc import Callable
+    from pathlib import Path
+
     from .errors import Finding
-    from .model import Plan, Risk
+    from .model import Plan, Risk, Route
     from .network import Network
-    from .report import Report
-    from .results import RiskScore, SimulationResult
+    from .records import Options, Record
+    from .results import Analysis, Report, RiskScore, SimulationResult
+
+    Renderer = Callable[[Report], bytes]
+    # (plan, route, plan file, options) -> the record to write back; None on a process
+    # that does not report (a torchrun worker other than rank 0).
+    RouteKind = Callable[[Plan, Route, Path, Options], Record | None]
 
 hookspec = pluggy.HookspecMarker("ventureplan")
 hookimpl = pluggy.HookimplMarker("ventureplan")
@@ -56,10 +66,10 @@ def mermaid_diagrams(analysis: Analysis, labels: dict[str, Any]) -> dict[str, st
 
 
 @hookspec
-def renderers() -> dict[str, Callable[[Report], bytes]] | None:
+def renderers() -> dict[str, Renderer] | None:
     """Return report renderers by file suffix (pdf, html, md, json), each Report -> bytes."""
 
 
 @hookspec
-def route_kinds() -> dict[str, Callable[..., dict[str, Any]]] | None:
-    """Return runners by route kind (`routes[].task`): (plan, route, path, options) -> record."""
+def route_kinds() -> dict[str, RouteKind] | None:
+    """Return runners by route kind (`routes[].task`), each returning a typed record."""

@@ -8,45 +8,15 @@ relate objects to each other (ids, references, cycles, the chosen route) live in
 from __future__ import annotations
 
 import datetime as dt
-import typing
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from .defaults import Language
+from .fields import Id, Money, Strict, Text
+from .records import METRICS, Record
 
 SCHEMA_VERSION = "ventureplan/1"
-METRICS = ("accuracy", "macro_f1", "weighted_f1", "train_hours", "cost", "samples_per_second")
-
-Id = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-        description="A short identifier (letters, digits, '-', '_', '.'), unique in its list.",
-    ),
-]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-
-
-class Strict(BaseModel):
-    """Unknown fields are errors: a typo must not silently drop a number."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def empty_lists(cls, data: Any) -> Any:
-        """`risks:` with every entry commented out is an empty list, not an error."""
-        if isinstance(data, dict):
-            for name, field in cls.model_fields.items():
-                key = field.alias or name
-                if data.get(key, ...) is None and typing.get_origin(field.annotation) in (
-                    list,
-                    dict,
-                ):
-                    data = {**data, key: field.get_default(call_default_factory=True)}
-        return data
 
 
 # --- business -------------------------------------------------------------------
@@ -328,35 +298,6 @@ class Budget(Strict):
     revenue: list[Revenue] = Field(default_factory=list, description="Expected income.")
 
 
-# --- measured runs (written by `ventureplan run`) -------------------------------
-
-
-class GoalResult(Strict):
-    value: float
-    target: float | None = None
-    met: bool | None = None
-    p_miss: float | None = Field(None, ge=0, le=1)
-
-
-class Measured(BaseModel):
-    """One run record. Written by the runner; later versions may add fields."""
-
-    model_config = ConfigDict(extra="allow")
-
-    run: Text = Field(description="Unique run id; artifacts live in runs/<id>/.")
-    route: Id = Field(description="The route that was run.")
-    at: dt.datetime
-    device: str | None = None
-    versions: dict[str, str] = Field(default_factory=dict)
-    data: dict[str, int] = Field(default_factory=dict)
-    hyperparameters: dict[str, Any] = Field(default_factory=dict)
-    metrics: dict[str, float] = Field(default_factory=dict)
-    intervals: dict[str, tuple[float, float]] = Field(default_factory=dict)
-    goals: dict[str, GoalResult] = Field(default_factory=dict)
-    training: dict[str, float] = Field(default_factory=dict)
-    forecast: dict[str, float] = Field(default_factory=dict)
-
-
 # --- the plan -------------------------------------------------------------------
 
 
@@ -365,7 +306,7 @@ class Plan(Strict):
         alias="schema", description="Format version of this file: ventureplan/1."
     )
     name: Text = Field(description="The venture or project name.")
-    language: Literal["en", "zh"] = Field("en", description="Report language.")
+    language: Language = Field("en", description="Report language.")
     currency: str = Field("USD", min_length=1, max_length=8, description="ISO currency code.")
     start: dt.date = Field(description="The day work starts (YYYY-MM-DD).")
     calendar: Literal["workdays", "days"] = Field(
@@ -384,7 +325,7 @@ class Plan(Strict):
     tasks: list[Task] = Field(default_factory=list, description="The work, with estimates.")
     risks: list[Risk] = Field(default_factory=list, description="The risk register.")
     budget: Budget = Field(default_factory=Budget)
-    measured: list[Measured] = Field(
+    measured: list[Record] = Field(
         default_factory=list, description="Run records written by `ventureplan run`; do not edit."
     )
 

@@ -1,4 +1,6 @@
-"""Creates the plugin manager: hook specs, then every plugin in the `ventureplan` group.
+"""Creates the plugin manager (hook specs, then every plugin in the `ventureplan` group) and
+calls hooks through pluggy, one plugin at a time, so one plugin's failure is named and the
+others still answer.
 
 Built-in plugins are registered through that same entry-point group (see pyproject.toml),
 so they are listed, ordered and disabled exactly like third-party ones.
@@ -11,16 +13,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Literal
 
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError, VenturePlanError
+from .errors import Finding, PluginError, VenturePlanError
 
 GROUP = "ventureplan"
 # Like pytest's PYTEST_DISABLE_PLUGIN_AUTOLOAD: load only the plugins ventureplan ships.
 BUILTIN_ONLY_ENV = "VENTUREPLAN_DISABLE_PLUGIN_AUTOLOAD"
+FIX_PLUGIN = "report it to the plugin's authors, or uninstall it"
 
 
 @dataclass
@@ -37,13 +40,23 @@ class PluginInfo:
 
 
 class Manager(pluggy.PluginManager):
-    """A pluggy manager that also remembers plugins that failed to load."""
+    """A pluggy manager that also remembers plugins that failed to load, and keeps one
+    hook caller per (hook, plugin) for calls that isolate each plugin."""
 
     def __init__(self) -> None:
         super().__init__(GROUP)
         self.add_hookspecs(hookspecs)
         self.failed: list[PluginInfo] = []
         self.dists: dict[str, str | None] = {}  # plugin name -> distribution it came from
+        self._callers: dict[tuple[str, int], tuple[pluggy.HookCaller, str]] = {}
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        self._callers.clear()
+        return super().register(plugin, name)
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
+        self._callers.clear()
+        return super().unregister(plugin, name)
 
     def load_entry_points(self) -> None:
         builtin_only = os.environ.get(BUILTIN_ONLY_ENV, "") not in ("", "0")
@@ -71,6 +84,23 @@ class Manager(pluggy.PluginManager):
             out.append(PluginInfo(name, module, self.dists.get(name), hooks))
         return sorted(out, key=lambda p: (not p.builtin, p.name)) + self.failed
 
+    def callers(self, hook: str) -> Iterator[tuple[str, pluggy.HookCaller]]:
+        """(plugin name, a pluggy hook caller that calls only that plugin), in pluggy's
+        order. Wrappers stay in every caller; pluggy passes each implementation only the
+        arguments it declares."""
+        impls = getattr(self.hook, hook).get_hookimpls()
+        wrappers = {id(i.plugin) for i in impls if i.hookwrapper or i.wrapper}
+        for impl in reversed(impls):
+            if id(impl.plugin) in wrappers:
+                continue
+            key = (hook, id(impl.plugin))
+            if key not in self._callers:
+                others = [i.plugin for i in impls if i.plugin is not impl.plugin]
+                others = [p for p in others if id(p) not in wrappers]
+                self._callers[key] = (self.subset_hook_caller(hook, others), impl.plugin_name)
+            caller, name = self._callers[key]
+            yield name, caller
+
 
 @cache
 def get_plugin_manager() -> Manager:
@@ -79,22 +109,90 @@ def get_plugin_manager() -> Manager:
     return pm
 
 
-def call_each(pm: Manager, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-    """Call each implementation of `hook` in pluggy's order, naming any plugin that raises."""
-    for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):
+def failure(plugin: str, exc: Exception) -> Finding:
+    """A plugin that raised, as a warning naming it: the plan is not at fault."""
+    return Finding(
+        "plugin-failed",
+        f"plugin '{plugin}' raised {type(exc).__name__}: {exc}",
+        severity="warning",
+        plugin=plugin,
+        hint=FIX_PLUGIN,
+    )
+
+
+def load_failures(pm: Manager) -> list[Finding]:
+    return [
+        Finding(
+            "plugin-failed",
+            f"plugin '{info.name}' could not be loaded: {info.error}",
+            severity="warning",
+            plugin=info.name,
+            hint=f"fix or uninstall the package that provides it ({info.module})",
+        )
+        for info in pm.failed
+    ]
+
+
+def answers(
+    pm: Manager, hook: str, failures: list[Finding] | None = None, **kwargs: Any
+) -> Iterator[tuple[str, Any]]:
+    """Each plugin's answer to `hook` in pluggy's order (None where it has nothing to say).
+
+    A plugin that raises is skipped and reported in `failures` as a warning, or raised as
+    a PluginError when no list is given. A VenturePlanError is the plugin telling the user
+    what to fix (install an extra, say), so it goes through.
+    """
+    first = getattr(pm.hook, hook).spec.opts.get("firstresult", False)
+    for name, caller in pm.callers(hook):
         try:
-            yield impl.plugin_name, impl.function(**kwargs)
+            result = caller(**kwargs)
         except VenturePlanError:
             raise
         except Exception as exc:
-            raise PluginError(
-                f"plugin '{impl.plugin_name}' raised {type(exc).__name__}: {exc}"
-            ) from exc
+            found = failure(name, exc)
+            if failures is None:
+                raise PluginError(found.message) from exc
+            failures.append(found)
+            continue
+        yield name, result if first else (result[0] if result else None)
 
 
-def call_first(pm: Manager, hook: str, **kwargs: Any) -> Any:
-    """The first non-None answer, for hooks where one plugin's answer wins."""
-    for _, result in call_each(pm, hook, **kwargs):
+def call_first(pm: Manager, hook: str, failures: list[Finding] | None = None, **kwargs: Any) -> Any:
+    """The first answer that is not None, for hooks where one plugin's answer wins."""
+    for _, result in answers(pm, hook, failures, **kwargs):
         if result is not None:
             return result
     raise PluginError(f"no plugin answered '{hook}'; is the built-in plugin disabled?")
+
+
+def findings(
+    pm: Manager, hook: str, failures: list[Finding] | None = None, **kwargs: Any
+) -> list[Finding]:
+    """Every plugin's findings for a checking hook, each marked with the plugin's name."""
+    out = []
+    for name, found in answers(pm, hook, failures, **kwargs):
+        for f in found or []:
+            f.plugin = f.plugin or name
+            out.append(f)
+    return out
+
+
+def collect(
+    pm: Manager,
+    hook: str,
+    what: str,
+    failures: list[Finding] | None = None,
+    *,
+    clash: Literal["refuse", "first"] = "refuse",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Merge the name -> value dicts that plugins return for `hook`. On a name two plugins
+    give, `refuse` stops with an error naming the second, `first` keeps the first answer."""
+    out: dict[str, Any] = {}
+    for name, found in answers(pm, hook, failures, **kwargs):
+        for key, value in (found or {}).items():
+            if key not in out:
+                out[key] = value
+            elif clash == "refuse":
+                raise PluginError(f"plugin '{name}' adds {what} '{key}', which already exists")
+    return out

@@ -1,21 +1,14 @@
-"""What a report shows, gathered once for every renderer: the analysis, every finding,
-the Mermaid diagrams and the labels in the report's language."""
+"""What the report templates share: the labels in each language, the template context, the
+Jinja environment and Markdown escaping. The report itself is built by `pipeline.report`."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from .analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, Analysis, analyze
-from .check import lint
-from .errors import Finding, VenturePlanError
-from .load import LoadedPlan
-from .plugin_manager import Manager, call_each, get_plugin_manager
-
-LANGUAGES = ("en", "zh")
+from .errors import VenturePlanError
+from .results import Report
 
 
 @cache
@@ -31,95 +24,6 @@ def labels(lang: str) -> dict[str, Any]:
             f"no labels for language '{lang}'; choose one of: {', '.join(table)}"
         )
     return dict(table[lang])
-
-
-@dataclass
-class Report:
-    loaded: LoadedPlan
-    analysis: Analysis
-    lang: str
-    labels: dict[str, Any]
-    findings: list[Finding]
-    diagrams: dict[str, str]
-    generated: dt.date
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def plan(self):  # type: ignore[no-untyped-def]
-        return self.analysis.plan
-
-    def value(self, word: str | None) -> str:
-        """An enum value (mitigate, high, technical…) in the report's language."""
-        return "" if word is None else str(self.labels.get("values", {}).get(word, word))
-
-    def money(self, amount: float) -> str:
-        return f"{amount:,.0f} {self.plan.currency}"
-
-
-def diagrams(analysis: Analysis, words: dict[str, Any], pm: Manager) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, found in call_each(pm, "mermaid_diagrams", analysis=analysis, labels=words):
-        for key, text in (found or {}).items():
-            if key in out:
-                raise VenturePlanError(
-                    f"plugin '{name}' adds diagram '{key}', which already exists"
-                )
-            out[key] = text
-    return out
-
-
-def build_report(
-    loaded: LoadedPlan,
-    lang: str | None = None,
-    iterations: int = DEFAULT_ITERATIONS,
-    seed: int = DEFAULT_SEED,
-    pm: Manager | None = None,
-    today: dt.date | None = None,
-) -> Report:
-    pm = pm or get_plugin_manager()
-    lang = lang or loaded.plan.language
-    if lang not in LANGUAGES:
-        raise VenturePlanError(
-            f"unknown report language '{lang}'; choose one of: {', '.join(LANGUAGES)}"
-        )
-    words = labels(lang)
-    analysis = analyze(loaded.plan, iterations=iterations, seed=seed, pm=pm)
-    findings = lint(loaded, pm) + loaded.place(analysis.findings)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        from .errors import PlanError
-
-        raise PlanError(errors)
-    return Report(
-        loaded,
-        analysis,
-        lang,
-        words,
-        findings,
-        diagrams(analysis, words, pm),
-        today or dt.date.today(),
-    )
-
-
-def available_renderers(pm: Manager | None = None) -> dict[str, Any]:
-    """File suffix -> renderer, from every plugin (the first to claim a suffix keeps it)."""
-    available: dict[str, Any] = {}
-    for _, found in call_each(pm or get_plugin_manager(), "renderers"):
-        for key, fn in (found or {}).items():
-            available.setdefault(key, fn)
-    return available
-
-
-def render(report: Report, suffix: str, pm: Manager | None = None) -> bytes:
-    """The report as bytes in the format named by a file suffix (pdf, html, md, json)."""
-    available = available_renderers(pm)
-    if suffix not in available:
-        raise VenturePlanError(
-            f"no renderer for .{suffix}; available: "
-            + ", ".join("." + k for k in sorted(available))
-        )
-    result: bytes = available[suffix](report)
-    return result
 
 
 MAX_SCHEDULE_ROWS = 60

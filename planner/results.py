@@ -1,11 +1,23 @@
-"""What the analysis hooks return: plain dataclasses, easy to test and to turn into JSON."""
+"""What an analysis and a report are, and what the analysis hooks return: plain dataclasses,
+easy to test and to turn into JSON. The hook contract depends on these types only; nothing
+here imports the code that computes them or calls the hooks."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from .budget import BudgetResult
+from .calendar import elapsed_months, finish_date
+from .errors import Finding
+from .evidence import Evidence
+from .load import LoadedPlan
+from .model import Plan
+from .network import Network
+from .schedule import Schedule
 
 PERCENTILES = (10, 50, 80, 95)
 
@@ -52,3 +64,49 @@ class SimulationResult:
     p_cash_out: float | None = None
     finish_samples: np.ndarray | None = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Analysis:
+    plan: Plan
+    network: Network
+    schedule: Schedule
+    risks: list[RiskScore]
+    simulation: SimulationResult
+    budget: BudgetResult
+    spend_by_category: dict[str, float]
+    evidence: list[Evidence]
+    evidence_simulation: SimulationResult | None
+    sections: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def date(self, offset: float) -> dt.date:
+        return finish_date(self.plan.start, self.plan.calendar, offset)
+
+    def months(self, offset: float) -> float:
+        return float(elapsed_months(self.plan.start, self.plan.calendar, np.array([offset]))[0])
+
+
+@dataclass
+class Report:
+    """What a report shows, gathered once for every renderer."""
+
+    loaded: LoadedPlan
+    analysis: Analysis
+    lang: str
+    labels: dict[str, Any]
+    findings: list[Finding]
+    diagrams: dict[str, str]
+    generated: dt.date
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def plan(self) -> Plan:
+        return self.analysis.plan
+
+    def value(self, word: str | None) -> str:
+        """An enum value (mitigate, high, technical…) in the report's language."""
+        return "" if word is None else str(self.labels.get("values", {}).get(word, word))
+
+    def money(self, amount: float) -> str:
+        return f"{amount:,.0f} {self.plan.currency}"

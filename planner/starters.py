@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from importlib.resources import files
 
+from .defaults import LANGUAGES
 from .errors import VenturePlanError
-
-LANGUAGES = ("en", "zh")
 
 
 def examples() -> list[str]:

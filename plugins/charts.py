@@ -24,8 +24,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from matplotlib.transforms import ScaledTranslation
-from ventureplan.planner.analysis import Analysis
 from ventureplan.planner.budget import month_start
+from ventureplan.planner.results import Analysis
 from ventureplan.planner.riskscore import level, probability_bucket
 
 Labels = Mapping[str, Any]

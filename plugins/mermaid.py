@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ventureplan.planner import hookimpl
 
 if TYPE_CHECKING:
-    from ventureplan.planner.analysis import Analysis
+    from ventureplan.planner.results import Analysis
 
 MAX_LABEL = 60
 

@@ -6,7 +6,8 @@ from importlib.resources import files
 
 from markupsafe import Markup
 from ventureplan.planner import hookimpl
-from ventureplan.planner.report import Report, jinja_env, template_context
+from ventureplan.planner.report import jinja_env, template_context
+from ventureplan.planner.results import Report
 
 
 def charts(report: Report) -> dict[str, Markup]:

@@ -6,7 +6,7 @@ import json
 
 from ventureplan.planner import hookimpl
 from ventureplan.planner.analysis import to_dict
-from ventureplan.planner.report import Report
+from ventureplan.planner.results import Report
 
 
 def render(report: Report) -> bytes:

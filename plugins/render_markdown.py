@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ventureplan.planner import hookimpl
-from ventureplan.planner.report import Report, jinja_env, template_context
+from ventureplan.planner.report import jinja_env, template_context
+from ventureplan.planner.results import Report
 
 
 def render(report: Report) -> bytes:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ventureplan.planner import hookimpl
 from ventureplan.planner.errors import VenturePlanError
-from ventureplan.planner.report import Report
+from ventureplan.planner.results import Report
 from ventureplan.plugins.render_html import html
 
 

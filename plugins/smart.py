@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 from ventureplan.planner import hookimpl
 from ventureplan.planner.errors import Finding
-from ventureplan.planner.model import METRICS, Plan
+from ventureplan.planner.model import Plan
+from ventureplan.planner.records import METRICS
 from ventureplan.planner.riskscore import level, score
 
 if TYPE_CHECKING:
-    from ventureplan.planner.analysis import Analysis
+    from ventureplan.planner.results import Analysis
 
 
 def _lint(code: str, letter: str, message: str, path: tuple[str | int, ...], hint: str) -> Finding:

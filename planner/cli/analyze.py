@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, Analysis, analyze, to_dict
-from ..errors import VenturePlanError
-from ..load import load_plan
-from .options import Iterations, JsonFlag, PlanFile
-from .output import fail, print_findings, print_json
+from .. import pipeline
+from ..analysis import to_dict
+from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
+from ..errors import Finding
+from ..results import Analysis
+from .options import Iterations, JsonFlag, PlanFile, Seed
+from .output import print_findings, print_json
 
 MAX_ROWS = 30
 
@@ -16,10 +14,7 @@ MAX_ROWS = 30
 def analyze_command(
     plan: PlanFile,
     iterations: Iterations = DEFAULT_ITERATIONS,
-    seed: Annotated[
-        int,
-        typer.Option("--seed", min=0, help="Random seed; the same seed gives the same numbers."),
-    ] = DEFAULT_SEED,
+    seed: Seed = DEFAULT_SEED,
     json_: JsonFlag = False,
 ) -> None:
     """Schedule the plan, score its risks, simulate it and check the money.
@@ -29,23 +24,19 @@ def analyze_command(
 
     Example: ventureplan analyze plan.yaml --iterations 20000 --seed 7
     """
-    try:
-        loaded = load_plan(plan)
-        result = analyze(loaded.plan, iterations=iterations, seed=seed)
-    except VenturePlanError as exc:
-        raise fail(exc) from None
-    loaded.place(result.findings)
+    outcome = pipeline.analyze(plan, iterations=iterations, seed=seed)
+    assert outcome.analysis is not None
     if json_:
-        print_json(to_dict(result))
+        print_json(to_dict(outcome.analysis, outcome.findings))
     else:
-        _report(result, loaded.file)
+        _report(outcome.analysis, outcome.file, outcome.findings)
 
 
 def _money(value: float, currency: str) -> str:
     return f"{value:,.0f} {currency}"
 
 
-def _report(a: Analysis, file: str) -> None:
+def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -187,4 +178,4 @@ def _report(a: Analysis, file: str) -> None:
             parts = ", ".join(f"{k.replace('_', ' ')} {v:,.2f}" for k, v in ev.forecast.items())
             console.print(f"  full-scale forecast: {escape(parts)}")
 
-    print_findings(console, file, a.findings, hints=False)
+    print_findings(console, file, findings, hints=False)

@@ -5,12 +5,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
-from ..diff import Delta, FinishDelta, PlanDiff, diff_plans, entries, format_value, label, to_dict
-from ..errors import VenturePlanError
-from ..load import LoadedPlan, load_plan
+from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
+from ..load import LoadedPlan
+from ..workshop.diff import (
+    Delta,
+    FinishDelta,
+    PlanDiff,
+    diff_files,
+    entries,
+    format_value,
+    label,
+    to_dict,
+)
 from .options import JsonFlag
-from .output import fail, print_json
+from .output import print_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -56,16 +64,12 @@ def diff(
 
     Example: ventureplan diff plan-v1.yaml plan.yaml --seed 7
     """
-    try:
-        loaded_old = load_plan(old)
-        loaded_new = load_plan(new)
-        result = diff_plans(loaded_old.plan, loaded_new.plan, iterations=iterations, seed=seed)
-    except VenturePlanError as exc:
-        raise fail(exc) from None
+    a, b, result = diff_files(old, new, iterations=iterations, seed=seed)
+    assert a.loaded is not None and b.loaded is not None
     if json_:
-        print_json({"files": {"old": loaded_old.file, "new": loaded_new.file}, **to_dict(result)})
+        print_json({"files": {"old": a.file, "new": b.file}, **to_dict(result)})
     else:
-        _report(result, loaded_old, loaded_new)
+        _report(result, a.loaded, b.loaded)
 
 
 def _signed(value: float | None, fmt: str, unit: str = "") -> str:

@@ -5,10 +5,10 @@ from typing import Annotated
 
 import typer
 
-from ..atomic import write_atomic
+from .. import planfile
+from ..defaults import LANGUAGES
 from ..errors import VenturePlanError
-from ..starters import LANGUAGES, examples, starter_text
-from .output import fail
+from ..starters import examples, starter_text
 
 
 def init(
@@ -32,9 +32,7 @@ def init(
         raise typer.BadParameter(f"choose one of: {', '.join(LANGUAGES)}", param_hint="--lang")
     if example not in examples():
         raise typer.BadParameter(f"choose one of: {', '.join(examples())}", param_hint="--example")
-    if path.exists() and not force:
-        raise fail(VenturePlanError(f"{path} already exists; pass --force to overwrite it"))
     if not path.parent.is_dir():
-        raise fail(VenturePlanError(f"folder {path.parent} does not exist"))
-    write_atomic(path, starter_text(example, lang))
+        raise VenturePlanError(f"folder {path.parent} does not exist")
+    planfile.create(path, starter_text(example, lang), force=force)
     typer.echo(f"Wrote {path} ({example}, {lang}). Next: ventureplan check {path}")

@@ -1,4 +1,5 @@
-"""The `ventureplan` command: composes the commands, each defined in its own file."""
+"""The `ventureplan` command: composes the commands, each defined in its own file. Every
+command is registered through `guarded`, the one place a VenturePlanError is printed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from .analyze import analyze_command
 from .check import check
 from .diff import diff
 from .init import init
+from .output import guarded
 from .plugins import plugins
 from .report import report
 from .roadmap import roadmap
@@ -24,17 +26,17 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode="markdown",
 )
-app.command()(init)
-app.command()(check)
-app.command(name="analyze")(analyze_command)
-app.command()(roadmap)
-app.command()(diff)
-app.command()(report)
-app.command()(run)
-app.command()(serve)
+app.command()(guarded(init))
+app.command()(guarded(check))
+app.command(name="analyze")(guarded(analyze_command))
+app.command()(guarded(roadmap))
+app.command()(guarded(diff))
+app.command()(guarded(report))
+app.command()(guarded(run))
+app.command()(guarded(serve))
 app.add_typer(workshop_app, name="workshop")
-app.command()(schema)
-app.command()(plugins)
+app.command()(guarded(schema))
+app.command()(guarded(plugins))
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..analysis import MAX_ITERATIONS
+from ..defaults import MAX_ITERATIONS
 
 PlanFile = Annotated[Path, typer.Argument(help="The plan file (.yaml or .json).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -17,4 +17,8 @@ ReportLang = Annotated[
 Iterations = Annotated[
     int,
     typer.Option("--iterations", "-n", min=1, max=MAX_ITERATIONS, help="Monte Carlo iterations."),
+]
+Seed = Annotated[
+    int,
+    typer.Option("--seed", min=0, help="Random seed; the same seed gives the same numbers."),
 ]

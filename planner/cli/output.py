@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import typer
 
@@ -32,6 +33,29 @@ def fail(exc: VenturePlanError) -> typer.Exit:
     else:
         sys.stderr.write(f"error: {exc}\n")
     return typer.Exit(exc.exit_code)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(command: F) -> F:
+    """The one place a VenturePlanError becomes a message on stderr and an exit code."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except VenturePlanError as exc:
+            raise fail(exc) from None
+
+    return run  # type: ignore[return-value]
+
+
+def print_warnings(findings: Iterable[Finding]) -> None:
+    """Warnings beside a command's real output (stderr, so pipes stay clean)."""
+    for f in findings:
+        if f.severity != "error":
+            sys.stderr.write(f.format() + "\n")
 
 
 def print_findings(

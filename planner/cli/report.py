@@ -5,13 +5,12 @@ from typing import Annotated
 
 import typer
 
-from ..analysis import DEFAULT_ITERATIONS, DEFAULT_SEED
+from .. import pipeline
 from ..atomic import write_atomic
+from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from ..errors import VenturePlanError
-from ..load import load_plan
-from ..report import available_renderers, build_report, render
-from .options import Iterations, PlanFile, ReportLang
-from .output import fail
+from .options import Iterations, PlanFile, ReportLang, Seed
+from .output import print_warnings
 
 
 def report(
@@ -21,7 +20,7 @@ def report(
     ],
     lang: ReportLang = None,
     iterations: Iterations = DEFAULT_ITERATIONS,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = DEFAULT_SEED,
+    seed: Seed = DEFAULT_SEED,
 ) -> None:
     """Write the plan's report: a one-page summary, SMART goals with findings, team and
     budget with the cash curve, the schedule with its critical path, the risk register and
@@ -31,17 +30,15 @@ def report(
     Example: ventureplan report plan.yaml -o plan.pdf --lang zh
     """
     suffix = output.suffix.lower().lstrip(".")
-    suffixes = sorted(available_renderers())
+    suffixes = sorted(pipeline.renderers())
     if suffix not in suffixes:
         raise typer.BadParameter(
             f"the file must end in {', '.join('.' + s for s in suffixes)}", param_hint="--output"
         )
     if not output.parent.is_dir():
-        raise fail(VenturePlanError(f"folder {output.parent} does not exist"))
-    try:
-        made = build_report(load_plan(plan), lang=lang, iterations=iterations, seed=seed)
-        data = render(made, suffix)
-    except VenturePlanError as exc:
-        raise fail(exc) from None
+        raise VenturePlanError(f"folder {output.parent} does not exist")
+    made = pipeline.report(plan, lang=lang, iterations=iterations, seed=seed)
+    data = pipeline.render(made, suffix)
+    print_warnings(f for f in made.findings if f.code == "plugin-failed")
     write_atomic(output, data)
     typer.echo(f"Wrote {output} ({len(data) / 1024:,.0f} KiB)")

@@ -5,14 +5,11 @@ from typing import Annotated
 
 import typer
 
-from ..analysis import analyze
+from .. import pipeline
 from ..atomic import write_atomic
-from ..errors import VenturePlanError
-from ..load import load_plan
-from ..plugin_manager import get_plugin_manager
-from ..report import diagrams, labels
-from .options import PlanFile, ReportLang
-from .output import fail
+from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
+from .options import Iterations, PlanFile, ReportLang, Seed
+from .output import print_warnings
 
 
 def roadmap(
@@ -24,22 +21,20 @@ def roadmap(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
     lang: ReportLang = None,
+    iterations: Iterations = DEFAULT_ITERATIONS,
+    seed: Seed = DEFAULT_SEED,
 ) -> None:
     """Print Mermaid diagrams of the plan: the gantt with its critical path, the dependency
     flowchart, the risk quadrant chart, or the budget pie.
 
     One diagram prints as plain Mermaid; `all` prints Markdown with one fenced block each,
-    ready for GitHub or GitLab.
+    ready for GitHub or GitLab. The budget pie comes from the same simulation as the
+    report's (same iterations and seed give the same numbers).
 
     Example: ventureplan roadmap plan.yaml --diagram all -o roadmap.md
     """
-    try:
-        loaded = load_plan(plan)
-        pm = get_plugin_manager()
-        words = labels(lang or loaded.plan.language)
-        found = diagrams(analyze(loaded.plan, iterations=2_000, pm=pm), words, pm)
-    except VenturePlanError as exc:
-        raise fail(exc) from None
+    outcome, found = pipeline.roadmap(plan, lang=lang, iterations=iterations, seed=seed)
+    print_warnings(f for f in outcome.findings if f.code == "plugin-failed")
     if diagram != "all" and diagram not in found:
         raise typer.BadParameter(
             f"choose one of: {', '.join([*found, 'all'])}", param_hint="--diagram"

@@ -5,12 +5,10 @@ from typing import Annotated
 
 import typer
 
-from ..analysis import DEFAULT_SEED, MAX_ITERATIONS
+from ..defaults import DEFAULT_SEED, LANGUAGES, LIVE_ITERATIONS, MAX_ITERATIONS
 from ..errors import VenturePlanError
-from ..report import LANGUAGES
-from ..serve import DEFAULT_HOST, DEFAULT_ITERATIONS, DEFAULT_PORT, PlanServer, is_loopback
-from .options import PlanFile, ReportLang
-from .output import fail
+from ..workshop.serve import DEFAULT_HOST, DEFAULT_PORT, PlanServer, is_loopback
+from .options import PlanFile, ReportLang, Seed
 
 
 def serve(
@@ -34,23 +32,24 @@ def serve(
             "-n",
             min=1,
             max=MAX_ITERATIONS,
-            help=f"Monte Carlo iterations (default {DEFAULT_ITERATIONS:,}, so a save shows "
+            help=f"Monte Carlo iterations (default {LIVE_ITERATIONS:,}, so a save shows "
             "within a second or two; `report` uses more).",
         ),
-    ] = DEFAULT_ITERATIONS,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = DEFAULT_SEED,
+    ] = LIVE_ITERATIONS,
+    seed: Seed = DEFAULT_SEED,
 ) -> None:
     """Show the plan's HTML report on a local web page that updates on every save: put it
     on the projector in a workshop and edit the plan. A save with an error keeps the last
     good report on screen under a banner naming each error and its line. The Monte Carlo
-    simulation runs 2,000 iterations by default so the page follows quickly. Ctrl-C stops.
+    simulation runs fewer iterations than `report` (see --iterations) so the page follows
+    quickly. Ctrl-C stops.
 
     Example: ventureplan serve plan.yaml --port 8000
     """
     if lang is not None and lang not in LANGUAGES:
         raise typer.BadParameter(f"choose one of: {', '.join(LANGUAGES)}", param_hint="--lang")
     if not plan.is_file():
-        raise fail(VenturePlanError(f"{plan}: no such file (write one with `ventureplan init`)"))
+        raise VenturePlanError(f"{plan}: no such file (write one with `ventureplan init`)")
     address = DEFAULT_HOST if host is None else host
     server = PlanServer(
         plan,
@@ -64,8 +63,6 @@ def serve(
     typer.echo(f"Rendering {plan} …")
     try:
         server.start()
-    except VenturePlanError as exc:
-        raise fail(exc) from None
     except KeyboardInterrupt:
         server.stop()
         raise typer.Exit(130) from None

@@ -5,9 +5,8 @@ from typing import Annotated
 
 import typer
 
-from ..errors import PlanError, VenturePlanError
 from .options import JsonFlag
-from .output import fail, print_errors, print_json
+from .output import guarded, print_json
 
 workshop_app = typer.Typer(
     help="Run a founder workshop: the interview, estimate sheets and their merge.",
@@ -17,6 +16,7 @@ workshop_app = typer.Typer(
 
 
 @workshop_app.command()
+@guarded
 def estimates(
     plan: Annotated[Path, typer.Argument(help="The plan file.")],
     participants: Annotated[
@@ -31,20 +31,17 @@ def estimates(
 
     Example: ventureplan workshop estimates plan.yaml --participants ana,ben,chen
     """
-    from ..estimates import write_sheets
+    from ..workshop.estimates import write_sheets
 
     names = [p.strip() for p in participants.split(",") if p.strip()]
     if not names:
         raise typer.BadParameter("name at least one participant", param_hint="--participants")
-    try:
-        paths = write_sheets(plan, names, out)
-    except VenturePlanError as exc:
-        raise fail(exc) from None
-    for p in paths:
+    for p in write_sheets(plan, names, out):
         typer.echo(f"Wrote {p}")
 
 
 @workshop_app.command()
+@guarded
 def merge(
     plan: Annotated[Path, typer.Argument(help="The plan file.")],
     sheets: Annotated[list[Path], typer.Argument(help="The filled-in sheets.")],
@@ -61,28 +58,11 @@ def merge(
 
     Example: ventureplan workshop merge plan.yaml plan.estimates.*.yaml
     """
-    from ..estimates import RULES, apply, describe, read_sheet
-    from ..estimates import merge as combine
-    from ..load import load_plan
+    from ..workshop.estimates import RULES, describe, merge_files
 
     if rule not in RULES:
         raise typer.BadParameter(f"choose one of: {', '.join(RULES)}", param_hint="--rule")
-    try:
-        loaded = load_plan(plan)
-        problems, read = [], []
-        for path in sheets:
-            try:
-                read.append(read_sheet(path, loaded))
-            except PlanError as exc:
-                problems += exc.findings
-        if problems:
-            print_errors(problems)
-            raise typer.Exit(1)
-        result = combine(loaded, read, rule)
-        if not dry_run:
-            apply(plan, result)
-    except VenturePlanError as exc:
-        raise fail(exc) from None
+    loaded, read, result = merge_files(plan, sheets, rule, write=not dry_run)
     if json_:
         print_json(
             {
@@ -125,6 +105,7 @@ def merge(
 
 
 @workshop_app.command()
+@guarded
 def new(
     plan: Annotated[
         Path, typer.Argument(help="The plan to write, or an existing plan to complete.")
@@ -141,49 +122,14 @@ def new(
 
     Example: ventureplan workshop new plan.yaml --lang zh
     """
-    import tempfile
+    from ..defaults import LANGUAGES
+    from ..workshop.interview import interview
 
-    from ruamel.yaml import YAML
-
-    from ..atomic import write_atomic
-    from ..interview import HEADER, Interview
-    from ..load import load_plan
-
-    if lang not in ("en", "zh"):
-        raise typer.BadParameter("choose en or zh", param_hint="--lang")
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(f"choose one of: {', '.join(LANGUAGES)}", param_hint="--lang")
 
     def ask(text: str, default: str | None = None) -> str:
         return str(typer.prompt(text, default=default, show_default=bool(default)))
 
-    have: dict[str, object] = {}
-    text = ""
-    if plan.exists():
-        text = plan.read_text("utf-8")
-        try:
-            have = YAML(typ="safe", pure=True).load(text) or {}
-        except Exception as exc:
-            raise fail(VenturePlanError(f"{plan}: cannot read the existing plan: {exc}")) from None
-        for key in [
-            k
-            for k, v in have.items()
-            if not v and k in ("team", "goals", "routes", "tasks", "risks")
-        ]:
-            text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(f"{key}:")) + "\n"
-            del have[key]
-    body = Interview(ask, typer.echo, lang).sections(have)
-    result = (
-        (text.rstrip("\n") + "\n\n" + body)
-        if text
-        else HEADER.format(lang=lang) + body + "\nmeasured: []\n"
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        trial = Path(tmp) / plan.name
-        trial.write_text(result, "utf-8")
-        try:
-            load_plan(trial)
-        except PlanError as exc:
-            for f in exc.findings:
-                f.file = str(plan)
-            raise fail(exc) from None
-    write_atomic(plan, result)
+    interview(plan, ask, typer.echo, lang)
     typer.echo(f"Wrote {plan}. Next: ventureplan check {plan}")

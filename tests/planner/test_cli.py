@@ -110,7 +110,7 @@ def test_help_lists_commands_and_examples():
 
 def test_planner_import_stays_light():
     code = (
-        "import sys, ventureplan.planner, ventureplan.planner.cli.main, ventureplan.planner.check;"
+        "import sys, ventureplan.planner, ventureplan.planner.cli.main, ventureplan.planner.pipeline;"
         "heavy = [m for m in ('torch', 'transformers', 'weasyprint', 'matplotlib', 'networkx')"
         " if m in sys.modules]; print(','.join(heavy))"
     )

@@ -20,7 +20,7 @@ def diff_cli(cli):
     from ventureplan.planner.cli import main
     from ventureplan.planner.cli.diff import diff
 
-    if any(c.callback is diff for c in main.app.registered_commands):
+    if any(getattr(c.callback, "__wrapped__", None) is diff for c in main.app.registered_commands):
         return lambda *args: cli("diff", *args)
     from typer.testing import CliRunner
 
@@ -254,7 +254,7 @@ def test_missing_old_file_fails(diff_cli, tmp_path):
 
 
 def test_reordering_is_not_a_change_and_nested_fields_have_paths():
-    from ventureplan.planner.diff import diff_plans, format_value
+    from ventureplan.planner.workshop.diff import diff_plans, format_value
     from ventureplan.planner.load import load_plan
 
     old = load_plan(GOOD / "small.yaml").plan

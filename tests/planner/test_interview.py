@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ventureplan.planner.check import check_file
+from ventureplan.planner.pipeline import check as check_file
 from ventureplan.planner.load import load_plan
 
 ANSWERS = [

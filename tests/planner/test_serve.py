@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from ventureplan.planner.errors import VenturePlanError
-from ventureplan.planner.serve import PlanServer
+from ventureplan.planner.workshop.serve import PlanServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ventureplan.planner import hookimpl
 from ventureplan.planner.analysis import analyze, to_dict
-from ventureplan.planner.check import check_file
+from ventureplan.planner.pipeline import check as check_file
 from ventureplan.planner.errors import Finding, VenturePlanError
 from ventureplan.planner.load import load_plan
 from ventureplan.planner.plugin_manager import Manager
@@ -79,15 +79,17 @@ def test_a_section_may_not_replace_a_core_key():
 
 
 def test_analysis_checks_show_up_in_check_with_their_plugin():
-    result = check_file(GOOD / "small.yaml", manager(Checks()))
+    result = check_file(GOOD / "small.yaml", pm=manager(Checks()))
     (f,) = result.findings
     assert (f.code, f.plugin, f.line) == ("too-long", "outside-0", 37)
 
 
-def test_a_raising_analysis_check_is_named():
-    result = check_file(GOOD / "small.yaml", manager(Broken()))
-    assert not result.valid
-    assert result.findings[0].message == "plugin 'outside-0' raised KeyError: 'p99'"
+def test_a_raising_analysis_check_is_named_and_the_plan_stays_valid():
+    result = check_file(GOOD / "small.yaml", pm=manager(Broken()))
+    assert result.valid
+    (f,) = result.findings
+    assert (f.severity, f.code, f.plugin) == ("warning", "plugin-failed", "outside-0")
+    assert f.message == "plugin 'outside-0' raised KeyError: 'p99'"
 
 
 def test_first_simulate_answer_wins():

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from ventureplan.planner.check import check_file
+from ventureplan.planner.pipeline import check as check_file
 from ventureplan.plugins.licences import forbids_commercial_use
 
 

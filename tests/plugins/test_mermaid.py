@@ -9,7 +9,8 @@ import pytest
 from ventureplan.planner.analysis import analyze
 from ventureplan.planner.load import load_plan, validate_data
 from ventureplan.planner.plugin_manager import get_plugin_manager
-from ventureplan.planner.report import diagrams, labels
+from ventureplan.planner.pipeline import diagrams
+from ventureplan.planner.report import labels
 from ventureplan.planner.source import parse
 from ventureplan.plugins.mermaid import _clip, entities, gantt_label
 

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 from ventureplan.planner.analysis import analyze, to_dict
 from ventureplan.planner.load import LoadedPlan, load_plan
-from ventureplan.planner.report import build_report, render
+from ventureplan.planner.pipeline import render
+from ventureplan.planner.pipeline import report as build_report
 from ventureplan.planner.source import SourceMap
 
 from tests.conftest import GOOD

@@ -29,12 +29,12 @@ class EchoKind:
 
 
 def test_outside_route_kind_runs_and_unknown_kind_is_named(cli, small_plan, monkeypatch):
-    import ventureplan.planner.cli.run as run_cli
+    import ventureplan.planner.execute as execute
 
     pm = Manager()
     pm.load_entry_points()
     pm.register(EchoKind(), name="echo-kind")
-    monkeypatch.setattr(run_cli, "get_plugin_manager", lambda: pm)
+    monkeypatch.setattr(execute, "get_plugin_manager", lambda: pm)
     text = small_plan.read_text().replace(
         "    model: builtin:minilm-l6\n", "    task: echo\n    model: builtin:minilm-l6\n"
     )

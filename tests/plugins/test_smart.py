@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ventureplan.planner.check import check_file
+from ventureplan.planner.pipeline import check as check_file
 
 
 def _check(path, old, new):

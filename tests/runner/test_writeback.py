@@ -1,4 +1,5 @@
-"""Write-back: the record lands in `measured`; every other byte of the plan stays."""
+"""Write-back through the plan-file writer: the record lands in `measured`; every other
+byte of the plan stays."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import threading
 
 import pytest
 from ventureplan.planner.load import load_plan
-from ventureplan.runner.writeback import WriteBackError, append_record, splice
+from ventureplan.planner.planfile import PlanFileError, append_record, splice
+from ventureplan.planner.records import TrainingRecord
 
 from tests.conftest import GOOD
 
@@ -17,6 +19,10 @@ STARTERS = GOOD.parent.parent.parent / "templates" / "starters"
 
 
 def record(run="20270210T091500Z-minilm", route="minilm"):
+    return TrainingRecord.model_validate(_record(run, route))
+
+
+def _record(run, route):
     return {
         "run": run,
         "route": route,
@@ -86,7 +92,7 @@ def test_inline_measured_is_refused_and_the_plan_is_unchanged(tmp_path):
         .replace("measured: []", "measured: [{run: a, route: minilm, at: 2027-01-01T00:00:00Z}]")
     )
     plan.write_text(original)
-    with pytest.raises(WriteBackError, match="block list"):
+    with pytest.raises(PlanFileError, match="block list"):
         append_record(plan, record())
     assert plan.read_text() == original
 
@@ -136,7 +142,7 @@ def test_run_cli_writes_back_and_no_write_back_leaves_the_plan(runner_plan):
     assert outside_measured(after) == outside_measured(before.decode())
     assert "# trailing comment" in after and "# a comment that must survive" in after
     (m,) = load_plan(runner_plan).plan.measured
-    assert m.route == "tiny" and m.training["steps"] == 3
+    assert m.route == "tiny" and m.training.steps == 3
 
 
 def test_a_failed_run_writes_nothing(runner_plan):

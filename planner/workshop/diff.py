@@ -10,12 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from .analysis import DEFAULT_ITERATIONS, DEFAULT_SEED, Analysis, analyze
-from .model import Plan
+from .. import pipeline
+from ..analysis import analyze
+from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
+from ..model import Plan
+from ..pipeline import Outcome
+from ..results import Analysis
 
 # Fields of the plan compared as values; `business` is walked down to its leaves.
 PLAN_FIELDS = ("name", "language", "currency", "start", "calendar", "distribution", "business")
@@ -264,14 +269,11 @@ def effect(a: Analysis, b: Analysis) -> Effect:
     )
 
 
-def diff_plans(
-    old: Plan, new: Plan, iterations: int = DEFAULT_ITERATIONS, seed: int = DEFAULT_SEED
-) -> PlanDiff:
-    """What changed from OLD to NEW, and its effect on the schedule, cost and cash.
-
-    Both plans are analyzed with the same iterations and seed. The `measured` list is not
-    compared field by field; only the number of run records added (and removed) is kept.
-    """
+def compare(a: Analysis, b: Analysis) -> PlanDiff:
+    """What changed from the plan behind `a` to the one behind `b`, and its effect on the
+    schedule, cost and cash. The `measured` list is not compared field by field; only the
+    number of run records added (and removed) is kept."""
+    old, new = a.plan, b.plan
     old_runs = {m.run for m in old.measured}
     new_runs = {m.run for m in new.measured}
     return PlanDiff(
@@ -279,11 +281,28 @@ def diff_plans(
         collections=[_collection(old, new, name) for name in COLLECTIONS],
         measured_added=len(new_runs - old_runs),
         measured_removed=len(old_runs - new_runs),
-        effect=effect(
-            analyze(old, iterations=iterations, seed=seed),
-            analyze(new, iterations=iterations, seed=seed),
-        ),
+        effect=effect(a, b),
     )
+
+
+def diff_plans(
+    old: Plan, new: Plan, iterations: int = DEFAULT_ITERATIONS, seed: int = DEFAULT_SEED
+) -> PlanDiff:
+    """`compare` of two plans analyzed with the same iterations and seed."""
+    return compare(
+        analyze(old, iterations=iterations, seed=seed),
+        analyze(new, iterations=iterations, seed=seed),
+    )
+
+
+def diff_files(
+    old: Path, new: Path, iterations: int = DEFAULT_ITERATIONS, seed: int = DEFAULT_SEED
+) -> tuple[Outcome, Outcome, PlanDiff]:
+    """Both files through the pipeline (same iterations and seed), then `compare`."""
+    a = pipeline.analyze(old, iterations=iterations, seed=seed)
+    b = pipeline.analyze(new, iterations=iterations, seed=seed)
+    assert a.analysis is not None and b.analysis is not None
+    return a, b, compare(a.analysis, b.analysis)
 
 
 # --- output helpers ---------------------------------------------------------------

@@ -28,12 +28,11 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from .analysis import DEFAULT_SEED
-from .errors import VenturePlanError
+from ..defaults import DEFAULT_SEED, LIVE_ITERATIONS
+from ..errors import VenturePlanError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_ITERATIONS = 2_000
 POLL_SECONDS = 0.3
 MAX_ERROR_LINES = 30
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -63,13 +62,10 @@ def render_report(
 ) -> tuple[str, str]:
     """The report page for the plan at `path` and its language, as `report -o x.html`
     writes it. Raises VenturePlanError (PlanError with findings) for an invalid plan."""
-    from ventureplan.plugins.render_html import html as render_html
+    from .. import pipeline
 
-    from .load import load_plan
-    from .report import build_report
-
-    made = build_report(load_plan(path), lang=lang, iterations=iterations, seed=seed)
-    return render_html(made), made.lang
+    made = pipeline.report(path, lang=lang, iterations=iterations, seed=seed)
+    return pipeline.render(made, "html").decode("utf-8"), made.lang
 
 
 def error_lines(exc: BaseException) -> list[str]:
@@ -115,7 +111,7 @@ class PlanServer:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         lang: str | None = None,
-        iterations: int = DEFAULT_ITERATIONS,
+        iterations: int = LIVE_ITERATIONS,
         seed: int = DEFAULT_SEED,
         poll: float = POLL_SECONDS,
         render: Renderer | None = None,

@@ -8,9 +8,14 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from .model import METRICS
+from .. import planfile
+from ..defaults import LANGUAGES
+from ..errors import VenturePlanError
+from ..records import METRICS
+from ..source import read
 
 ASK: dict[str, dict[str, str]] = {
     "en": {
@@ -305,3 +310,17 @@ language: {lang}
 calendar: workdays               # workdays (Mon-Fri) | days
 distribution: pert               # how three-point estimates are sampled
 """
+
+
+def interview(path: Path, ask: Prompt, say: Callable[[str], None], lang: str = "en") -> None:
+    """Write a new plan from the answers, or complete an existing one with the sections it
+    lacks (what is there stays byte for byte). Nothing is written unless the result is a
+    valid plan, and nothing at all if the answers run out."""
+    if lang not in LANGUAGES:
+        raise VenturePlanError(f"unknown language '{lang}'; choose one of: {', '.join(LANGUAGES)}")
+    if path.exists():
+        have, _ = read(path)
+        planfile.append_sections(path, Interview(ask, say, lang).sections(have))
+    else:
+        body = Interview(ask, say, lang).sections({})
+        planfile.create(path, HEADER.format(lang=lang) + body + "\nmeasured: []\n")

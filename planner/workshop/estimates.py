@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import locked, write_atomic
-from .errors import Finding, PlanError, VenturePlanError
-from .load import LoadedPlan, load_plan
-from .source import read
+from .. import planfile
+from ..atomic import write_atomic
+from ..errors import Finding, PlanError, VenturePlanError
+from ..load import LoadedPlan, load_plan
+from ..model import Plan
+from ..planfile import number_text as _num
+from ..source import read
 
 TASK_FIELDS = ("optimistic", "likely", "pessimistic")
 RISK_FIELDS = ("probability", "impact")
@@ -28,11 +31,6 @@ RULES: dict[str, Callable[[list[float]], float]] = {
     "min": min,
     "max": max,
 }
-NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-
-
-def _num(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{round(value, 4):g}"
 
 
 def sheet_text(loaded: LoadedPlan, participant: str) -> str:
@@ -220,55 +218,42 @@ def merge(loaded: LoadedPlan, sheets: list[Sheet], rule: str = "median") -> Merg
 
 def apply(plan_path: Path, merged: Merge) -> None:
     """Write merged numbers into the plan, editing only those numbers in the text."""
-    with locked(plan_path):
-        loaded = load_plan(plan_path)
-        text = plan_path.read_text("utf-8")
-        lines = text.split("\n")
-        edits: list[tuple[int, int, str]] = []
+
+    def numbers(plan: Plan) -> dict[tuple[str | int, ...], float]:
         index = {
-            "tasks": {t.id: i for i, t in enumerate(loaded.plan.tasks)},
-            "risks": {r.id: i for i, r in enumerate(loaded.plan.risks)},
+            "tasks": {t.id: i for i, t in enumerate(plan.tasks)},
+            "risks": {r.id: i for i, r in enumerate(plan.risks)},
         }
+        values: dict[tuple[str | int, ...], float] = {}
         for section in ("tasks", "risks"):
-            for item_id, values in getattr(merged, section).items():
-                for f, value in values.items():
-                    path: tuple[str | int, ...] = (section, index[section][item_id])
-                    path = (*path, "estimate", f) if section == "tasks" else (*path, f)
-                    line, col = loaded.source.locate(path)
-                    edits.append((line - 1, col - 1, _num(value)))
-        for line, col, new in sorted(edits, reverse=True):
-            m = NUMBER.match(lines[line], col)
-            if m is None:
-                raise VenturePlanError(
-                    f"{plan_path}:{line + 1}:{col + 1}: expected a number to replace; "
-                    "the plan is unchanged"
-                )
-            lines[line] = lines[line][:col] + new + lines[line][m.end() :]
-        new_text = "\n".join(lines)
-        tmp = plan_path.with_name(f".{plan_path.name}.merge-check{plan_path.suffix}")
+            for item_id, fields in getattr(merged, section).items():
+                for f, value in fields.items():
+                    at: tuple[str | int, ...] = (section, index[section][item_id])
+                    values[(*at, "estimate", f) if section == "tasks" else (*at, f)] = value
+        return values
+
+    planfile.set_numbers(plan_path, numbers)
+
+
+def merge_files(
+    plan_path: Path, sheets: list[Path], rule: str, *, write: bool
+) -> tuple[LoadedPlan, list[Sheet], Merge]:
+    """Read every sheet (all their problems at once, as one PlanError), merge them with
+    `rule`, and write the result into the plan when `write`."""
+    loaded = load_plan(plan_path)
+    problems: list[Finding] = []
+    read_ = []
+    for path in sheets:
         try:
-            tmp.write_text(new_text, "utf-8")
-            check = load_plan(tmp).plan
-        finally:
-            tmp.unlink(missing_ok=True)
-        wrong = [
-            f"{t.id}.{f}"
-            for t in check.tasks
-            for f, v in merged.tasks.get(t.id, {}).items()
-            if t.estimate is None or abs(getattr(t.estimate, f) - v) > 1e-9
-        ]
-        wrong += [
-            f"{r.id}.{f}"
-            for r in check.risks
-            for f, v in merged.risks.get(r.id, {}).items()
-            if abs(float(getattr(r, f)) - v) > 1e-9
-        ]
-        if wrong:
-            raise VenturePlanError(
-                f"{plan_path}: could not write {', '.join(wrong)} in place "
-                "(is a value written as text or an alias?); the plan is unchanged"
-            )
-        write_atomic(plan_path, new_text)
+            read_.append(read_sheet(path, loaded))
+        except PlanError as exc:
+            problems += exc.findings
+    if problems:
+        raise PlanError(problems)
+    result = merge(loaded, read_, rule)
+    if write:
+        apply(plan_path, result)
+    return loaded, read_, result
 
 
 def describe(s: Spread) -> dict[str, Any]:

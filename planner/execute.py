@@ -1,0 +1,112 @@
+"""`ventureplan run` in the core: find the route and the plugin that runs its kind, run it,
+and hand the typed record it returns to the plan-file writer. Under `--nproc N` the command
+relaunches itself under torchrun; rank 0 writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from . import planfile
+from .errors import Finding, VenturePlanError
+from .load import load_plan
+from .model import Plan, Route
+from .plugin_manager import Manager, collect, get_plugin_manager
+from .records import Options, Record, TrainingRecord
+
+if TYPE_CHECKING:
+    from .hookspecs import RouteKind
+
+
+def find_route(plan: Plan, route: str | None) -> Route:
+    found = (
+        plan.chosen_route
+        if route is None
+        else next((r for r in plan.routes if r.id == route), None)
+    )
+    if found is None:
+        raise VenturePlanError(
+            f"no route '{route}' in the plan; routes: " + ", ".join(r.id for r in plan.routes)
+        )
+    return found
+
+
+def route_kinds(pm: Manager, failures: list[Finding] | None = None) -> dict[str, RouteKind]:
+    """Route kind -> its runner, from every plugin (the first to claim a kind keeps it)."""
+    return collect(pm, "route_kinds", "route kind", failures, clash="first")
+
+
+def _typed(record: Any, kind: str) -> Record:
+    """A record as the plan holds it; a plugin may hand a plain dict, checked here."""
+    if isinstance(record, TrainingRecord):
+        return record
+    try:
+        return TrainingRecord.model_validate(record)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(map(str, err["loc"])) or "(record)"
+        raise VenturePlanError(
+            f"the '{kind}' runner returned a record that is not valid: {where}: {err['msg']}"
+        ) from None
+
+
+def run_route(
+    path: Path,
+    route: str | None,
+    options: Options,
+    *,
+    write_back: bool = True,
+    pm: Manager | None = None,
+) -> tuple[Record | None, list[Finding]]:
+    """Run the route (the chosen one by default) and append its record to the plan.
+    Returns the record (None on a torchrun worker that does not report) and the warnings
+    about plugins that raised while the runners were collected."""
+    loaded = load_plan(path)
+    chosen = find_route(loaded.plan, route)
+    failures: list[Finding] = []
+    kinds = route_kinds(pm or get_plugin_manager(), failures)
+    if chosen.task not in kinds:
+        raise VenturePlanError(
+            f"no runner for route kind '{chosen.task}'; installed: {', '.join(sorted(kinds))}"
+        )
+    raw = kinds[chosen.task](loaded.plan, chosen, path, options)
+    if raw is None:
+        return None, failures
+    record = _typed(raw, chosen.task)
+    if write_back:
+        planfile.append_record(path, record)
+    return record, failures
+
+
+def relaunch(nproc: int, plan: Path, route: str | None, args: list[str]) -> int:
+    """Start `nproc` copies of `ventureplan run PLAN ARGS` under torchrun (DDP: nccl on
+    GPUs, gloo on CPUs). They share one run id; rank 0 evaluates and writes the record."""
+    env = dict(os.environ)
+    try:
+        name = route or find_route(load_plan(plan).plan, None).id
+    except VenturePlanError:
+        name = route or "run"  # the workers report the error
+    resume = args[args.index("--resume") + 1] if "--resume" in args else None
+    env.setdefault(
+        "VENTUREPLAN_RUN_ID",
+        resume or f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{name}-ddp{nproc}",
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={nproc}",
+        "-m",
+        "ventureplan.planner.cli",
+        "run",
+        str(plan),
+        *args,
+    ]
+    return subprocess.run(cmd, env=env, check=False).returncode

@@ -1,0 +1,99 @@
+"""The records in a plan's `measured` list, the metrics a run can measure, the rule for
+"met", and what a route kind is handed. Built by the runner, validated before they are
+written, read back by the same model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .fields import Id, Strict, Text
+
+SCORE_METRICS = ("accuracy", "macro_f1", "weighted_f1")  # measured on the test split
+RESOURCE_METRICS = ("train_hours", "cost", "samples_per_second")  # measured while training
+METRICS = SCORE_METRICS + RESOURCE_METRICS
+
+
+def goal_met(value: float, target: float | None, direction: str) -> bool | None:
+    """Whether `value` meets `target` in `direction` (">=" or "<="); None without a target."""
+    if target is None:
+        return None
+    return value >= target if direction == ">=" else value <= target
+
+
+class GoalResult(Strict):
+    value: float
+    target: float | None = None
+    met: bool | None = None
+    p_miss: float | None = Field(None, ge=0, le=1)
+
+
+class Open(BaseModel):
+    """Later versions may add keys; older ventureplans keep loading the record."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Training(Open):
+    seconds: float | None = None  # optimiser work only
+    samples_per_second: float | None = None
+    tokens_per_second: float | None = None
+    end_to_end_seconds: float | None = None
+    peak_memory_mb: float | None = None
+    device_hours: float | None = None
+    cost: float | None = None
+    steps: int | None = None
+    epochs: int | None = None
+    processes: int | None = None
+
+
+class Forecast(Open):
+    full_data_hours: float | None = None
+    full_data_cost: float | None = None
+    full_train_samples: int | None = None
+    epochs: int | None = None
+
+
+class TrainingRecord(Open):
+    """One training run of a route: what was trained on, how well it did, what it cost."""
+
+    run: Text = Field(description="Unique run id; artifacts live in runs/<id>/.")
+    kind: Literal["training"] = Field("training", description="What produced the record.")
+    route: Id = Field(description="The route that was run.")
+    at: dt.datetime
+    device: str | None = None
+    versions: dict[str, str] = Field(default_factory=dict)
+    data: dict[str, int] = Field(default_factory=dict)
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    goals: dict[str, GoalResult] = Field(default_factory=dict)
+    training: Training = Field(default_factory=Training)
+    forecast: Forecast = Field(default_factory=Forecast)
+
+    def document(self) -> dict[str, Any]:
+        """The record as plain data, in the order it is written to the plan."""
+        out: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        out["goals"] = {k: v.model_dump(mode="json") for k, v in self.goals.items()}
+        out["at"] = self.at.isoformat().replace("+00:00", "Z")
+        return out
+
+
+# The next kinds (optimization, serving, manual) join this as a union tagged by `kind`.
+Record = TrainingRecord
+
+
+@dataclass
+class Options:
+    """What `ventureplan run` hands a route kind besides the plan and the route."""
+
+    device: str | None = None  # overrides compute.device
+    max_steps: int | None = None
+    resume: str | None = None  # a run id whose checkpoint to continue
+    runs_dir: Path | None = None
+    progress: bool = True
+    keep_checkpoints: bool = False  # deleted after a successful run otherwise
