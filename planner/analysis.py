@@ -51,9 +51,11 @@ def analyze(
 
     net = build_network(plan)
     sched = schedule(plan, net)
+    scoring: list[Finding] = []
     risks: list[RiskScore] = [
-        call_first(pm, "score_risk", failures, risk=r, plan=plan) for r in plan.risks
+        call_first(pm, "score_risk", scoring, risk=r, plan=plan) for r in plan.risks
     ]
+    failures += once_per_plugin(scoring)
     risks.sort(key=lambda r: (-r.score, -r.exposure, -r.emv, r.id))
     sim = simulate({})
     evidence = gather(plan)
@@ -76,10 +78,22 @@ def analyze(
     )
     analysis.sections = collect(pm, "analysis_sections", "section", failures, analysis=analysis)
     analysis.findings = findings(pm, "analysis_checks", failures, analysis=analysis)
-    for f in failures:  # a scorer that raises does so for every risk: say it once
-        if all(f.message != g.message for g in analysis.findings):
-            analysis.findings.append(f)
+    analysis.findings += failures
     return analysis
+
+
+def once_per_plugin(failures: list[Finding]) -> list[Finding]:
+    """A scorer that raises does so for every risk: its first failure, and how many more."""
+    first: dict[str | None, Finding] = {}
+    more: dict[str | None, int] = {}
+    for f in failures:
+        if f.plugin in first:
+            more[f.plugin] = more.get(f.plugin, 0) + 1
+        else:
+            first[f.plugin] = f
+    for plugin, n in more.items():
+        first[plugin].message += f" (and {n} more time{'s' if n > 1 else ''})"
+    return list(first.values())
 
 
 def _plain(value: Any) -> Any:

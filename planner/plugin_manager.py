@@ -154,7 +154,11 @@ def answers(
                 raise PluginError(found.message) from exc
             failures.append(found)
             continue
-        yield name, result if first else (result[0] if result else None)
+        if first:
+            yield name, result
+        else:  # the plugin's answer, and whatever a wrapper added beside it
+            for item in result or [None]:
+                yield name, item
 
 
 def call_first(pm: Manager, hook: str, failures: list[Finding] | None = None, **kwargs: Any) -> Any:

@@ -254,8 +254,8 @@ def test_missing_old_file_fails(diff_cli, tmp_path):
 
 
 def test_reordering_is_not_a_change_and_nested_fields_have_paths():
-    from ventureplan.planner.workshop.diff import diff_plans, format_value
     from ventureplan.planner.load import load_plan
+    from ventureplan.planner.workshop.diff import diff_plans, format_value
 
     old = load_plan(GOOD / "small.yaml").plan
     new = old.model_copy(deep=True)

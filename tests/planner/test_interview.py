@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ventureplan.planner.pipeline import check as check_file
 from ventureplan.planner.load import load_plan
+from ventureplan.planner.pipeline import check as check_file
 
 ANSWERS = [
     "NewsLens",

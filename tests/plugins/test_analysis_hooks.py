@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from ventureplan.planner import hookimpl
 from ventureplan.planner.analysis import analyze, to_dict
-from ventureplan.planner.pipeline import check as check_file
 from ventureplan.planner.errors import Finding, VenturePlanError
 from ventureplan.planner.load import load_plan
+from ventureplan.planner.pipeline import check as check_file
 from ventureplan.planner.plugin_manager import Manager
 
 from tests.conftest import GOOD

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from ventureplan.planner.analysis import analyze
 from ventureplan.planner.load import load_plan, validate_data
-from ventureplan.planner.plugin_manager import get_plugin_manager
 from ventureplan.planner.pipeline import diagrams
+from ventureplan.planner.plugin_manager import get_plugin_manager
 from ventureplan.planner.report import labels
 from ventureplan.planner.source import parse
 from ventureplan.plugins.mermaid import _clip, entities, gantt_label
@@ -169,3 +169,18 @@ def test_each_tricky_label_parses_in_every_diagram_type():
     results = check(texts)
     assert {k: v["error"] for k, v in results.items() if not v["ok"]} == {}
     assert sorted(t["task"] for t in results["gantt"]["tasks"]) == sorted(tricky)
+
+
+def test_roadmap_draws_from_the_same_simulation_as_the_report(cli, small_plan):
+    """`roadmap` takes the report's iterations and seed (it hard-coded 2,000 before, so its
+    budget pie disagreed with the report's)."""
+    from ventureplan.planner import pipeline
+
+    for args, iterations, seed in (((), 10_000, 0), (("-n", "300", "--seed", "5"), 300, 5)):
+        code, out, err = cli("roadmap", small_plan, "--diagram", "budget", *args)
+        assert code == 0, err
+        made = pipeline.report(small_plan, iterations=iterations, seed=seed)
+        assert out == made.diagrams["budget"]
+    code, a, _ = cli("roadmap", small_plan, "-d", "budget", "-n", "300", "--seed", "5")
+    code, b, _ = cli("roadmap", small_plan, "-d", "budget", "-n", "300", "--seed", "6")
+    assert a != b  # the pie's numbers do come from the simulation

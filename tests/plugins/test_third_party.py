@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from ventureplan.planner.load import load_plan
 from ventureplan.planner.pipeline import check as check_file
 from ventureplan.planner.pipeline import lint
-from ventureplan.planner.load import load_plan
 from ventureplan.planner.plugin_manager import Manager
 
 from tests.conftest import GOOD
