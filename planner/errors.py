@@ -20,6 +20,10 @@ def format_path(path: Path) -> str:
     return out or "(plan)"
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
+
+
 @dataclass
 class Finding:
     """One thing a check found in a plan: an error that makes it invalid, or a lint."""
@@ -40,13 +44,14 @@ class Finding:
         return format_path(self.path)
 
     def format(self) -> str:
-        """`FILE:LINE:COL: error: field.path: message`, the form editors jump to."""
+        """`FILE:LINE:COL: error: field.path: message`, the form editors jump to: one line,
+        whatever line breaks a parser's or a plugin's message holds."""
         loc = f"{self.file or '<plan>'}:{self.line or 1}:{self.column or 1}"
         kind = self.severity if self.letter is None else f"{self.severity}[{self.letter}]"
         where = f"{self.where}: " if self.path else ""
-        text = f"{loc}: {kind}: {where}{self.message}"
+        text = f"{loc}: {kind}: {where}{_one_line(self.message)}"
         if self.hint:
-            text += f" (fix: {self.hint})"
+            text += f" (fix: {_one_line(self.hint)})"
         return text
 
     def to_dict(self) -> dict[str, Any]:
