@@ -77,7 +77,7 @@ def test_no_cycle_among_planner_modules():
         path.append(node)
         for nxt in sorted(edges[node]):
             if state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         path.pop()
