@@ -84,7 +84,7 @@ def run_route(
     return record, failures
 
 
-def relaunch(nproc: int, plan: Path, route: str | None, args: list[str]) -> int:
+def relaunch(nproc: int, plan: Path, route: str | None, resume: str | None, args: list[str]) -> int:
     """Start `nproc` copies of `ventureplan run PLAN ARGS` under torchrun (DDP: nccl on
     GPUs, gloo on CPUs). They share one run id; rank 0 evaluates and writes the record."""
     env = dict(os.environ)
@@ -92,7 +92,6 @@ def relaunch(nproc: int, plan: Path, route: str | None, args: list[str]) -> int:
         name = route or find_route(load_plan(plan).plan, None).id
     except VenturePlanError:
         name = route or "run"  # the workers report the error
-    resume = args[args.index("--resume") + 1] if "--resume" in args else None
     env.setdefault(
         "VENTUREPLAN_RUN_ID",
         resume or f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{name}-ddp{nproc}",

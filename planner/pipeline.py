@@ -152,20 +152,19 @@ def report(
 ) -> Report:
     """Everything a renderer needs. An invalid plan raises PlanError."""
     pm = pm or get_plugin_manager()
-    if not isinstance(path, LoadedPlan):
-        path = load_plan(path)
-    lang = _language(lang, path)
-    outcome = analyze(path, iterations=iterations, seed=seed, pm=pm)
+    loaded = path if isinstance(path, LoadedPlan) else load_plan(path)
+    lang = _language(lang, loaded)
+    outcome = analyze(loaded, iterations=iterations, seed=seed, pm=pm)
     assert outcome.analysis is not None
     words = labels(lang)
     failures: list[Finding] = []
     drawn = diagrams(outcome.analysis, words, pm, failures)
     return Report(
-        path,
+        loaded,
         outcome.analysis,
         lang,
         words,
-        outcome.findings + path.place(failures),
+        outcome.findings + loaded.place(failures),
         drawn,
         today or dt.date.today(),
     )

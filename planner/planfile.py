@@ -27,7 +27,7 @@ from .errors import PlanError, VenturePlanError
 from .load import LoadedPlan, validate_data
 from .model import Plan
 from .records import Record
-from .source import SourceMap, decode, parse
+from .source import SourceMap, parse, read
 
 TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:", re.MULTILINE)
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -109,8 +109,8 @@ def _edit(
     under the lock; validate, verify and write atomically. Returns the plan as written.
     `valid_before=False` lets an incomplete plan be completed (the result must be valid)."""
     with locked(path):
-        text = decode(path.read_bytes(), str(path))
-        data, source = parse(text, str(path), as_json=_is_json(path))
+        data, source = read(path)  # a missing or unreadable file is a located PlanError
+        text = source.text or ""
         plan = validate_data(data, source).plan if valid_before else None
         before = Before(data, source, plan)
         new_text, allowed = change(text, before)
@@ -136,10 +136,7 @@ def _edit(
 
 def create(path: Path, text: str, *, force: bool = False) -> LoadedPlan:
     """Write a new plan file, validated first; an existing file only with `force`."""
-    try:
-        loaded = _parse(text, path)
-    except PlanError as exc:
-        raise PlanError(exc.findings) from None
+    loaded = _parse(text, path)  # PlanError, located, before anything is written
     with locked(path):
         if path.exists() and not force:
             raise PlanFileError(f"{path} already exists; pass --force to overwrite it")

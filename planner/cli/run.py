@@ -59,7 +59,7 @@ def run(
             *(["--keep-checkpoints"] if keep_checkpoints else []),
             "--write-back" if write_back else "--no-write-back",
         ]
-        raise typer.Exit(relaunch(nproc, plan, route, args))
+        raise typer.Exit(relaunch(nproc, plan, route, resume, args))
     options = Options(
         device=device, max_steps=max_steps, resume=resume, keep_checkpoints=keep_checkpoints
     )
