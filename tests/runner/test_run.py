@@ -4,9 +4,10 @@ import json
 
 import pytest
 from ventureplan.planner.load import load_plan
+from ventureplan.planner.records import Options
 from ventureplan.runner.data import DataError, prepare
 from ventureplan.runner.model import ModelError
-from ventureplan.runner.run import Options, run_text_classification
+from ventureplan.runner.run import run_text_classification
 
 from tests.runner.conftest import make_rows, write_csv
 
@@ -18,8 +19,8 @@ def run_plan(path, **opts):
 
 def test_a_run_measures_and_writes_artifacts(runner_plan):
     record = run_plan(runner_plan)
-    assert record["route"] == "tiny" and record["device"].startswith("cpu (")
-    assert record["data"] == {
+    assert record.route == "tiny" and record.device.startswith("cpu (")
+    assert record.data == {
         "train": 84,
         "validation": 12,
         "test": 24,
@@ -27,34 +28,31 @@ def test_a_run_measures_and_writes_artifacts(runner_plan):
         "dropped_empty": 0,
         "dropped_duplicates": 0,
     }
-    m = record["metrics"]
+    m = record.metrics
     assert (
         set(m) == {"accuracy", "macro_f1", "weighted_f1"} and m["macro_f1"] > 0.8
     )  # keywords are easy
-    g = record["goals"]["g-quality"]
-    assert g["value"] == m["macro_f1"] and g["met"] is True and 0 <= g["p_miss"] <= 0.05
-    low, high = record["intervals"]["macro_f1"]
+    g = record.goals["g-quality"]
+    assert g.value == m["macro_f1"] and g.met is True and 0 <= g.p_miss <= 0.05
+    low, high = record.intervals["macro_f1"]
     assert low <= m["macro_f1"] <= high
-    t = record["training"]
-    assert t["samples_per_second"] == pytest.approx(84 * t["epochs"] / t["seconds"], rel=0.01)
-    assert t["cost"] == pytest.approx(t["device_hours"] * 2.0, abs=1e-4)
-    assert record["forecast"]["full_train_samples"] == 84
-    assert (
-        record["goals"]["g-speed"]["value"] == t["samples_per_second"]
-        or record["goals"]["g-speed"]["met"]
-    )
-    folder = runner_plan.parent / "runs" / record["run"]
+    t = record.training
+    assert t.samples_per_second == pytest.approx(84 * t.epochs / t.seconds, rel=0.01)
+    assert t.cost == pytest.approx(t.device_hours * 2.0, abs=1e-4)
+    assert record.forecast.full_train_samples == 84
+    assert record.goals["g-speed"].value == t.samples_per_second or record.goals["g-speed"].met
+    folder = runner_plan.parent / "runs" / record.run
     assert (folder / "model" / "model.safetensors").exists() and (
         folder / "model" / "tokenizer.json"
     ).exists()
-    assert json.loads((folder / "metrics.json").read_text())["run"] == record["run"]
+    assert json.loads((folder / "metrics.json").read_text())["run"] == record.run
     cm = json.loads((folder / "confusion_matrix.json").read_text())
     assert sum(map(sum, cm["matrix"])) == 24 and cm["classes"] == ["money", "sport", "tech"]
 
 
 def test_same_seed_same_metrics(runner_plan):
     a, b = run_plan(runner_plan), run_plan(runner_plan)
-    assert a["metrics"] == b["metrics"] and a["run"] != b["run"]
+    assert a.metrics == b.metrics and a.run != b.run
 
 
 def test_grid_search_trains_every_combination(runner_plan):
@@ -63,10 +61,10 @@ def test_grid_search_trains_every_combination(runner_plan):
     )
     runner_plan.write_text(text)
     record = run_plan(runner_plan, max_steps=6)
-    search = json.loads((runner_plan.parent / "runs" / record["run"] / "search.json").read_text())
+    search = json.loads((runner_plan.parent / "runs" / record.run / "search.json").read_text())
     assert [s["hyperparameters"]["learning_rate"] for s in search] == [1.0e-4, 3.0e-3]
     best = max(search, key=lambda s: s["validation"]["macro_f1"])
-    assert record["hyperparameters"]["learning_rate"] == best["hyperparameters"]["learning_rate"]
+    assert record.hyperparameters["learning_rate"] == best["hyperparameters"]["learning_rate"]
 
 
 def test_nan_loss_stops_with_a_clear_error(runner_plan):
@@ -166,3 +164,38 @@ def test_builtin_bbc_news_has_its_known_shape(tmp_path):
     assert d.dropped_duplicates == 100  # two more once whitespace is normalised
     assert len(d.train) + len(d.validation) + len(d.test) == 2225 - 100
     assert (len(d.validation), len(d.test)) == (213, 425)
+
+
+GOALS = """  - {id: g-perfect, statement: Tag every text right and then some, metric: accuracy, target: 1.5}
+  - {id: g-slow, statement: Train at most half a sample per second, metric: samples_per_second, target: 0.5, direction: "<="}
+  - {id: g-open, statement: Report the weighted F1, metric: weighted_f1}
+routes:"""
+
+
+def test_the_record_is_typed_and_met_follows_goal_met(runner_plan):
+    from ventureplan.planner.records import TrainingRecord, goal_met
+
+    text = runner_plan.read_text().replace("epochs: 12", "epochs: 4").replace("routes:", GOALS, 1)
+    runner_plan.write_text(
+        text.replace("[g-quality, g-speed]", "[g-quality, g-speed, g-perfect, g-slow, g-open]")
+    )
+    plan = load_plan(runner_plan).plan
+    record = run_plan(runner_plan)
+    assert isinstance(record, TrainingRecord) and record.kind == "training"
+    assert {gid: g.met for gid, g in record.goals.items()} == {
+        "g-quality": True,
+        "g-speed": True,
+        "g-perfect": False,
+        "g-slow": False,
+        "g-open": None,
+    }
+    directions = {g.id: g.direction for g in plan.goals}
+    for gid, g in record.goals.items():
+        assert g.met is goal_met(g.value, g.target, directions[gid])
+    assert record.goals["g-open"].value == record.metrics["weighted_f1"]
+    assert record.goals["g-open"].p_miss is None and record.goals["g-slow"].p_miss is None
+    assert record.goals["g-perfect"].p_miss == 1.0  # no resample reaches an accuracy of 1.5
+    assert set(record.intervals) == {"macro_f1", "accuracy", "weighted_f1"}
+    doc = json.loads((runner_plan.parent / "runs" / record.run / "metrics.json").read_text())
+    assert doc == record.document() and doc["kind"] == "training" and doc["at"].endswith("Z")
+    assert TrainingRecord.model_validate(doc) == record
