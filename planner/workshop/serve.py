@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import html
+import ipaddress
 import json
 import re
 import secrets
@@ -35,7 +36,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 POLL_SECONDS = 0.3
 MAX_ERROR_LINES = 30
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+MAX_CONNECTIONS = 32  # a projector and a few laptops; more is someone holding sockets open
+IDLE_SECONDS = 10  # a connection that sends nothing for this long is closed
 
 # The banner's words, in the report's language (the report's own labels stay untouched).
 WORDS = {
@@ -79,7 +81,18 @@ def error_lines(exc: BaseException) -> list[str]:
 
 
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK_NAMES or host.startswith("127.")
+    """`localhost` or a literal loopback address (127.0.0.0/8, ::1). A DNS name that merely
+    starts like one (`127.0.0.1.attacker.example`) is not."""
+    name = host.strip().lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+HOST_HEADER = re.compile(r"\[(?P<v6>[0-9a-f:.]+)\](?::\d{1,5})?|(?P<name>[^:\[\]]+)(?::\d{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -347,13 +360,33 @@ def _script(version: int, offline: str, nonce: str) -> str:
 
 
 class _HTTPServer(ThreadingHTTPServer):
+    """One thread per connection, at most MAX_CONNECTIONS at once: a connection over the
+    limit is closed at once rather than queued, so idle sockets cannot pile up threads."""
+
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], app: PlanServer):
         self.app = app
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -364,6 +397,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server_version = "ventureplan-serve"
     sys_version = ""
+    timeout = IDLE_SECONDS  # socket timeout: an idle or trickling client is dropped
 
     @property
     def app(self) -> PlanServer:
@@ -392,12 +426,8 @@ class _Handler(BaseHTTPRequestHandler):
         header = self.headers.get("Host")
         if header is None:
             return True
-        name = header.strip().lower()
-        if name.startswith("["):
-            name = name[1 : name.find("]")] if "]" in name else name
-        else:
-            name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
-        return is_loopback(name)
+        m = HOST_HEADER.fullmatch(header.strip().lower())
+        return m is not None and is_loopback(m.group("v6") or m.group("name"))
 
     def _send(self, status: HTTPStatus, kind: str, body: bytes, nonce: str = "") -> None:
         self.send_response(status)

@@ -330,3 +330,44 @@ def test_browser_first_load_invalid_then_fixed(page: Any, small_plan: Path):
         expect(page.locator("h1.plan-name")).to_have_text(OLD_NAME, timeout=timeout)
         expect(banner).to_have_count(0)
     assert script_problems(page) == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1.attacker.example:{port}",
+        "127.rebind.attacker.example",
+        "[::1].attacker.example:{port}",
+        "localhost.attacker.example",
+        "127.0.0.1:{port}@evil.example",
+        "[::1",
+    ],
+)
+def test_refuses_dns_names_that_only_start_like_loopback(server: PlanServer, host: str):
+    assert get(server, "/version", host=host.format(port=server.port))[0] == 403
+
+
+def test_loopback_literals_are_accepted(server: PlanServer):
+    for host in ("127.0.0.1", "127.1.2.3:{port}", "LOCALHOST:{port}", "[0:0:0:0:0:0:0:1]"):
+        assert get(server, "/version", host=host.format(port=server.port))[0] == 200
+
+
+def test_idle_sockets_are_bounded_and_dropped(server: PlanServer, monkeypatch):
+    import socket
+    import threading
+
+    from ventureplan.planner.workshop import serve as serve_mod
+
+    monkeypatch.setattr(serve_mod._Handler, "timeout", 0.5)
+    before = threading.active_count()
+    idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(80)]
+    time.sleep(0.3)
+    assert threading.active_count() <= before + serve_mod.MAX_CONNECTIONS
+    for s in idle:
+        s.settimeout(3)
+        assert s.recv(1) == b""  # closed by the server: over the limit, or idle too long
+        s.close()
+    deadline = time.time() + 5
+    while threading.active_count() > before and time.time() < deadline:
+        time.sleep(0.05)
+    assert get(server, "/version")[0] == 200
