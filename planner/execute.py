@@ -18,7 +18,7 @@ from .errors import Finding, VenturePlanError
 from .load import load_plan
 from .model import Plan, Route
 from .plugin_manager import Manager, collect, get_plugin_manager
-from .records import Options, Record, TrainingRecord
+from .records import RUN_ID_ENV, Options, Record, TrainingRecord, check_run_id
 
 if TYPE_CHECKING:
     from .hookspecs import RouteKind
@@ -67,6 +67,10 @@ def run_route(
     """Run the route (the chosen one by default) and append its record to the plan.
     Returns the record (None on a torchrun worker that does not report) and the warnings
     about plugins that raised while the runners were collected."""
+    if options.resume is not None:
+        check_run_id(options.resume, "--resume")
+    if RUN_ID_ENV in os.environ:
+        check_run_id(os.environ[RUN_ID_ENV], RUN_ID_ENV)
     loaded = load_plan(path)
     chosen = find_route(loaded.plan, route)
     failures: list[Finding] = []
@@ -87,13 +91,15 @@ def run_route(
 def relaunch(nproc: int, plan: Path, route: str | None, resume: str | None, args: list[str]) -> int:
     """Start `nproc` copies of `ventureplan run PLAN ARGS` under torchrun (DDP: nccl on
     GPUs, gloo on CPUs). They share one run id; rank 0 evaluates and writes the record."""
+    if resume is not None:
+        check_run_id(resume, "--resume")
     env = dict(os.environ)
     try:
         name = route or find_route(load_plan(plan).plan, None).id
     except VenturePlanError:
         name = route or "run"  # the workers report the error
     env.setdefault(
-        "VENTUREPLAN_RUN_ID",
+        RUN_ID_ENV,
         resume or f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{name}-ddp{nproc}",
     )
     cmd = [

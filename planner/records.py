@@ -5,17 +5,33 @@ written, read back by the same model."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import VenturePlanError
 from .fields import Id, Strict, Text
 
 SCORE_METRICS = ("accuracy", "macro_f1", "weighted_f1")  # measured on the test split
 RESOURCE_METRICS = ("train_hours", "cost", "samples_per_second")  # measured while training
 METRICS = SCORE_METRICS + RESOURCE_METRICS
+
+
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+RUN_ID_ENV = "VENTUREPLAN_RUN_ID"  # a run id for a torchrun launch, shared by its processes
+
+
+def check_run_id(run: str, where: str) -> str:
+    """A run id names a folder in runs/: one name, never a path (`/`, `..`)."""
+    if not RUN_ID.fullmatch(run) or ".." in run:
+        raise VenturePlanError(
+            f"{where} {run!r} is not a run id: use letters, digits, '-', '_' and '.', "
+            "with no '/' or '..' (run ids are the folder names in runs/)"
+        )
+    return run
 
 
 def goal_met(value: float, target: float | None, direction: str) -> bool | None:

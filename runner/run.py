@@ -20,12 +20,14 @@ import numpy as np
 from ventureplan.planner.errors import VenturePlanError
 from ventureplan.planner.model import Plan, Route
 from ventureplan.planner.records import (
+    RUN_ID_ENV,
     SCORE_METRICS,
     Forecast,
     GoalResult,
     Options,
     Training,
     TrainingRecord,
+    check_run_id,
 )
 
 from . import artifacts
@@ -100,6 +102,9 @@ def prepare(plan: Plan, route: Route, plan_path: Path, options: Options) -> Prep
 
     base = plan_path.parent
     runs = options.runs_dir or base / "runs"
+    given = options.resume or os.environ.get(RUN_ID_ENV)  # checked before any work
+    if given is not None:
+        check_run_id(given, "--resume" if options.resume else RUN_ID_ENV)
     unknown = sorted(set(route.limits) - {"max_train_samples"})
     if unknown:
         raise VenturePlanError(
@@ -117,7 +122,7 @@ def prepare(plan: Plan, route: Route, plan_path: Path, options: Options) -> Prep
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True, warn_only=True)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    rid = options.resume or os.environ.get("VENTUREPLAN_RUN_ID") or run_id(route, now, runs)
+    rid = given or run_id(route, now, runs)
     folder = runs / rid
     if options.resume and not (folder / "checkpoints").exists():
         raise VenturePlanError(

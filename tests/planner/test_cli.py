@@ -116,3 +116,20 @@ def test_planner_import_stays_light():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_run_ids_are_names_not_paths(cli, small_plan, monkeypatch):
+    """`--resume ID` and VENTUREPLAN_RUN_ID name a folder in runs/; a path is refused before
+    any work, and nothing is written anywhere."""
+    before = small_plan.read_bytes()
+    for bad in ("../../anywhere", "a/b", "..", "/etc", ".hidden", "x" * 200, "a..b"):
+        code, out, err = cli("run", small_plan, "--resume", bad)
+        assert code == 1 and out == ""
+        assert err.startswith(f"error: --resume {bad!r} is not a run id: ")
+        assert err.count("\n") == 1
+    monkeypatch.setenv("VENTUREPLAN_RUN_ID", "../escape")
+    code, out, err = cli("run", small_plan)
+    assert code == 1 and err.startswith("error: VENTUREPLAN_RUN_ID '../escape' is not a run id")
+    assert small_plan.read_bytes() == before
+    assert sorted(p.name for p in small_plan.parent.iterdir()) == ["plan.yaml"]
+    assert not (small_plan.parent.parent / "anywhere").exists()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from ventureplan.planner.errors import VenturePlanError
 from ventureplan.planner.load import load_plan
 from ventureplan.planner.records import Options
 from ventureplan.runner.data import DataError, prepare
@@ -199,3 +200,12 @@ def test_the_record_is_typed_and_met_follows_goal_met(runner_plan):
     doc = json.loads((runner_plan.parent / "runs" / record.run / "metrics.json").read_text())
     assert doc == record.document() and doc["kind"] == "training" and doc["at"].endswith("Z")
     assert TrainingRecord.model_validate(doc) == record
+
+
+def test_a_path_as_run_id_is_refused_before_any_work(runner_plan, monkeypatch):
+    with pytest.raises(VenturePlanError, match=r"--resume '\.\./\.\./x' is not a run id"):
+        run_plan(runner_plan, resume="../../x")
+    monkeypatch.setenv("VENTUREPLAN_RUN_ID", "a/b")
+    with pytest.raises(VenturePlanError, match="VENTUREPLAN_RUN_ID 'a/b' is not a run id"):
+        run_plan(runner_plan)
+    assert not (runner_plan.parent / "runs").exists()
