@@ -8,7 +8,9 @@ module (for its syntax errors) and then mapped the same way, since JSON is YAML 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -201,7 +203,7 @@ def decode(raw: bytes, file: str) -> str:
     """The file's text, or a clear error for an empty, binary, huge or non-UTF-8 file."""
     if len(raw) > MAX_BYTES:
         raise _error(
-            file, "too-large", f"the file is {len(raw) // 2**20} MiB; a plan is at most 64 MiB"
+            file, "too-large", f"the file is over {MAX_BYTES // 2**20} MiB, the most a plan may be"
         )
     if not raw.strip():
         raise _error(file, "empty", "the file is empty", hint="start from `ventureplan init`")
@@ -377,11 +379,13 @@ def _yaml_error(file: str, exc: MarkedYAMLError) -> PlanError:
     return _error(file, "yaml-syntax", f"YAML syntax error: {problem}{context}", line, col)
 
 
-def read(path: FsPath) -> tuple[Any, SourceMap]:
-    """Read and parse a plan file; every failure is a PlanError with a location."""
+def read_bytes(path: FsPath) -> bytes:
+    """A plan file's bytes, read safely: a folder, a device (`/dev/zero`), a pipe or a
+    socket is refused without reading from it or blocking on it, and no more than
+    MAX_BYTES + 1 bytes are ever read. Every failure is a PlanError with a location."""
     file = str(path)
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would block a plain open
     except FileNotFoundError:
         raise _error(
             file, "not-found", "no such file", hint="check the path, or run `ventureplan init`"
@@ -390,5 +394,19 @@ def read(path: FsPath) -> tuple[Any, SourceMap]:
         raise _error(file, "not-a-file", "this is a folder, not a plan file") from None
     except OSError as exc:
         raise _error(file, "unreadable", f"cannot read the file: {exc.strerror}") from None
-    text = decode(raw, file)
-    return parse(text, file, as_json=path.suffix.lower() == ".json")
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a folder" if stat.S_ISDIR(mode) else "a device, pipe or socket"
+        raise _error(file, "not-a-file", f"this is {what}, not a plan file")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            return fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise _error(file, "unreadable", f"cannot read the file: {exc.strerror}") from None
+
+
+def read(path: FsPath) -> tuple[Any, SourceMap]:
+    """Read and parse a plan file; every failure is a PlanError with a location."""
+    text = decode(read_bytes(path), str(path))
+    return parse(text, str(path), as_json=path.suffix.lower() == ".json")
