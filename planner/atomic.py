@@ -6,14 +6,46 @@ import contextlib
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from .errors import VenturePlanError
+
+
+def output_path(path: Path, inputs: Iterable[Path] = ()) -> Path:
+    """Check, before any work, that an output can go to `path`: a file (a link is followed,
+    so the link stays), in a folder that exists, that is not one of the command's inputs."""
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        raise VenturePlanError(f"{path} is a folder; name a file to write")
+    if not target.parent.is_dir():
+        raise VenturePlanError(f"folder {path.parent} does not exist")
+    for source in inputs:
+        if os.path.realpath(source) == str(target):
+            raise VenturePlanError(
+                f"{path} is the input {source}; writing there would replace it, "
+                "so choose another file"
+            )
+    if not os.access(target.parent, os.W_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    ):
+        raise VenturePlanError(f"cannot write {path}: permission denied")
+    return target
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write to a temporary file in the same folder, fsync it, then rename over `path`."""
-    path = Path(path)
+    """Write to a temporary file in the same folder, fsync it, then rename over `path`.
+    A symbolic link is followed (the link stays a link); an OS failure is a one-line
+    VenturePlanError and leaves what was there."""
+    path = Path(os.path.realpath(path))
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        _write(path, raw)
+    except OSError as exc:
+        raise VenturePlanError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write(path: Path, raw: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -51,6 +51,12 @@ class PlanFileError(VenturePlanError):
 # --- the one way to change a plan file -----------------------------------------------
 
 
+def _writable(path: Path) -> None:
+    """A plan the founder made read-only stays as it is (root could write it anyway)."""
+    if not path.stat().st_mode & 0o222:
+        raise PlanFileError(f"{path} is read-only; make it writable to change it")
+
+
 def _is_json(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
@@ -110,6 +116,7 @@ def _edit(
     `valid_before=False` lets an incomplete plan be completed (the result must be valid)."""
     with locked(path):
         data, source = read(path)  # a missing or unreadable file is a located PlanError
+        _writable(path)
         text = source.text or ""
         plan = validate_data(data, source).plan if valid_before else None
         before = Before(data, source, plan)
@@ -140,6 +147,8 @@ def create(path: Path, text: str, *, force: bool = False) -> LoadedPlan:
     with locked(path):
         if path.exists() and not force:
             raise PlanFileError(f"{path} already exists; pass --force to overwrite it")
+        if path.exists():
+            _writable(path)
         write_atomic(path, text)
     return loaded
 

@@ -6,9 +6,8 @@ from typing import Annotated
 import typer
 
 from .. import pipeline
-from ..atomic import write_atomic
+from ..atomic import output_path, write_atomic
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
-from ..errors import VenturePlanError
 from .options import Iterations, PlanFile, ReportLang, Seed
 from .output import print_warnings
 
@@ -35,8 +34,7 @@ def report(
         raise typer.BadParameter(
             f"the file must end in {', '.join('.' + s for s in suffixes)}", param_hint="--output"
         )
-    if not output.parent.is_dir():
-        raise VenturePlanError(f"folder {output.parent} does not exist")
+    output_path(output, inputs=[plan])  # before the work: never the plan itself
     made = pipeline.report(plan, lang=lang, iterations=iterations, seed=seed)
     data = pipeline.render(made, suffix)
     print_warnings(f for f in made.findings if f.code == "plugin-failed")

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from .. import pipeline
-from ..atomic import write_atomic
+from ..atomic import output_path, write_atomic
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from .options import Iterations, PlanFile, ReportLang, Seed
 from .output import print_warnings
@@ -33,6 +33,8 @@ def roadmap(
 
     Example: ventureplan roadmap plan.yaml --diagram all -o roadmap.md
     """
+    if output is not None:
+        output_path(output, inputs=[plan])  # before the work: never the plan itself
     outcome, found = pipeline.roadmap(plan, lang=lang, iterations=iterations, seed=seed)
     print_warnings(f for f in outcome.findings if f.code == "plugin-failed")
     if diagram != "all" and diagram not in found:
