@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 import time
 from typing import Annotated
 
@@ -46,6 +47,8 @@ def serve(
 
     Example: ventureplan serve plan.yaml --port 8000
     """
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops the server
     if lang is not None and lang not in LANGUAGES:
         raise typer.BadParameter(f"choose one of: {', '.join(LANGUAGES)}", param_hint="--lang")
     if not plan.is_file():

@@ -133,3 +133,39 @@ def test_run_ids_are_names_not_paths(cli, small_plan, monkeypatch):
     assert small_plan.read_bytes() == before
     assert sorted(p.name for p in small_plan.parent.iterdir()) == ["plan.yaml"]
     assert not (small_plan.parent.parent / "anywhere").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_report_is_one_line_not_a_traceback(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import GOOD
+
+    for delay in (1.5, 2.5, 3.5):
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ventureplan.planner.cli",
+                "report",
+                str(GOOD / "small.yaml"),
+                "-o",
+                str(tmp_path / "r.pdf"),
+                "-n",
+                "2000000",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            # a job started in the background inherits SIGINT ignored; a terminal does not
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert proc.returncode in (1, 130), (proc.returncode, err)
+        assert not (tmp_path / "r.pdf").exists()
