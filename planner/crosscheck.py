@@ -10,8 +10,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .builtins import DATASETS, MODELS, builtin_name
+from .defaults import MAX_SPAN
 from .errors import Finding, Path, format_path
 from .model import Plan
+from .network import build_network
+from .schedule import passes
 from .validate import suggest
 
 
@@ -91,6 +94,34 @@ def _cycle(plan: Plan, index: dict[str, int]) -> list[Finding]:
     return []
 
 
+def _span(plan: Plan) -> list[Finding]:
+    """The worst case must stay on the calendar: every task at its pessimistic estimate and
+    every risk at its high delay, the plan ends within MAX_SPAN units of its start."""
+    net = build_network(plan)
+    d = net.pessimistic.copy()
+    at = net.position()
+    for r in plan.risks:
+        if r.schedule_impact is not None:
+            for a in set(r.affects):
+                d[at[a]] += r.schedule_impact.high
+    if not plan.tasks or float(d.sum()) <= MAX_SPAN:  # the sum bounds every path
+        return []
+    _, ef, _, _ = passes(net, d)
+    last = int(ef.argmax())
+    if ef[last] <= MAX_SPAN:
+        return []
+    unit = "workdays" if plan.calendar == "workdays" else "days"
+    return [
+        Finding(
+            "too-long",
+            f"in the worst case (every task pessimistic, every risk at its high delay) the plan "
+            f"runs {ef[last]:,.0f} {unit}, past the limit of {MAX_SPAN:,}; shorten the "
+            "estimates or split the plan",
+            path=("tasks", net.order[last], "estimate"),
+        )
+    ]
+
+
 def cross_check(plan: Plan) -> list[Finding]:
     out: list[Finding] = []
     for where in ("team", "goals", "routes", "tasks", "risks"):
@@ -150,6 +181,8 @@ def cross_check(plan: Plan) -> list[Finding]:
             )
     if not any(f.code == "cycle" for f in out):
         out += _cycle(plan, tasks)
+    if not any(f.code in ("cycle", "unknown-id", "duplicate-id") for f in out):
+        out += _span(plan)
 
     chosen = [i for i, r in enumerate(plan.routes) if r.chosen]
     if not plan.routes:

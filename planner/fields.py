@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .defaults import MAX_DAYS, MAX_MONEY
+
 Id = Annotated[
     str,
     Field(
@@ -17,7 +19,8 @@ Id = Annotated[
     ),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Days = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False)]
 
 
 class Strict(BaseModel):

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .defaults import Language
-from .fields import Id, Money, Strict, Text
+from .defaults import EARLIEST_START, LATEST_START, Language
+from .fields import Days, Id, Money, Strict, Text
 from .records import METRICS, Record
 
 SCHEMA_VERSION = "ventureplan/1"
@@ -152,11 +152,9 @@ class Route(Strict):
 
 
 class Estimate(Strict):
-    optimistic: float = Field(
-        ge=0, allow_inf_nan=False, description="Best case, in calendar units."
-    )
-    likely: float = Field(ge=0, allow_inf_nan=False, description="Most likely duration.")
-    pessimistic: float = Field(ge=0, allow_inf_nan=False, description="Worst realistic case.")
+    optimistic: Days = Field(description="Best case, in calendar units.")
+    likely: Days = Field(description="Most likely duration.")
+    pessimistic: Days = Field(description="Worst realistic case.")
 
     @model_validator(mode="after")
     def ordered(self) -> Estimate:
@@ -201,9 +199,9 @@ class Task(Strict):
 
 
 class Range3(Strict):
-    low: float = Field(ge=0, allow_inf_nan=False)
-    likely: float = Field(ge=0, allow_inf_nan=False)
-    high: float = Field(ge=0, allow_inf_nan=False)
+    low: Money
+    likely: Money
+    high: Money
 
     @model_validator(mode="after")
     def ordered(self) -> Range3:
@@ -308,7 +306,11 @@ class Plan(Strict):
     name: Text = Field(description="The venture or project name.")
     language: Language = Field("en", description="Report language.")
     currency: str = Field("USD", min_length=1, max_length=8, description="ISO currency code.")
-    start: dt.date = Field(description="The day work starts (YYYY-MM-DD).")
+    start: dt.date = Field(
+        ge=dt.date.fromisoformat(EARLIEST_START),
+        le=dt.date.fromisoformat(LATEST_START),
+        description=f"The day work starts (YYYY-MM-DD), {EARLIEST_START} to {LATEST_START}.",
+    )
     calendar: Literal["workdays", "days"] = Field(
         "workdays", description="workdays counts Monday to Friday; days counts every day."
     )

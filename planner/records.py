@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import VenturePlanError
 from .fields import Id, Strict, Text
@@ -90,6 +90,12 @@ class TrainingRecord(Open):
     goals: dict[str, GoalResult] = Field(default_factory=dict)
     training: Training = Field(default_factory=Training)
     forecast: Forecast = Field(default_factory=Forecast)
+
+    @field_validator("at")
+    @classmethod
+    def utc(cls, at: dt.datetime) -> dt.datetime:
+        """A time without a zone is UTC, so records written by hand sort with the others."""
+        return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
 
     def document(self) -> dict[str, Any]:
         """The record as plain data, in the order it is written to the plan."""

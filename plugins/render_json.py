@@ -6,6 +6,7 @@ import json
 
 from ventureplan.planner import hookimpl
 from ventureplan.planner.analysis import to_dict
+from ventureplan.planner.errors import VenturePlanError
 from ventureplan.planner.results import Report
 
 
@@ -18,7 +19,13 @@ def render(report: Report) -> bytes:
         "language": report.lang,
         "generated": report.generated.isoformat(),
     }
-    return (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
+    try:
+        text = json.dumps(doc, ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    except ValueError:  # strict JSON: NaN or infinity is a bug to report, not output
+        raise VenturePlanError(
+            "a number in the report came out not finite (NaN or infinity); nothing was written"
+        ) from None
+    return (text + "\n").encode("utf-8")
 
 
 @hookimpl

@@ -17,7 +17,18 @@ def print_json(document: Any) -> None:
     """Indented for a person at a terminal; compact (and several times faster to write) when
     piped to another program or a file."""
     indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=indent, default=str) + "\n")
+    sys.stdout.write(strict_json(document, indent) + "\n")
+
+
+def strict_json(document: Any, indent: int | None = None) -> str:
+    """JSON that every parser reads: NaN and infinity are refused, never printed."""
+    try:
+        return json.dumps(document, ensure_ascii=False, indent=indent, default=str, allow_nan=False)
+    except ValueError:
+        raise VenturePlanError(
+            "a number came out not finite (NaN or infinity); nothing was written. "
+            "This is a bug: please report it with the plan"
+        ) from None
 
 
 def print_errors(findings: Iterable[Finding]) -> None:
