@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -20,8 +21,19 @@ def format_path(path: Path) -> str:
     return out or "(plan)"
 
 
+# C0 controls but tab and newline, DEL and C1: ESC/OSC/CSI sequences in plan text would
+# retitle, clear or recolour the reader's terminal.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: object) -> str:
+    """Text for a terminal: control characters shown as `\\x1b`, never sent."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split()) if "\n" in text or "\r" in text else text
+    text = " ".join(text.split()) if "\n" in text or "\r" in text else text
+    return terminal_safe(text)
 
 
 @dataclass
@@ -49,7 +61,7 @@ class Finding:
         loc = f"{self.file or '<plan>'}:{self.line or 1}:{self.column or 1}"
         kind = self.severity if self.letter is None else f"{self.severity}[{self.letter}]"
         where = f"{self.where}: " if self.path else ""
-        text = f"{loc}: {kind}: {where}{_one_line(self.message)}"
+        text = f"{terminal_safe(loc)}: {kind}: {_one_line(where)}{_one_line(self.message)}"
         if self.hint:
             text += f" (fix: {_one_line(self.hint)})"
         return text

@@ -38,8 +38,9 @@ def _money(value: float, currency: str) -> str:
 
 def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+
+    from .output import safe as escape
 
     plan, sim, sched = a.plan, a.simulation, a.schedule
     cur = plan.currency

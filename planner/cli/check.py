@@ -46,7 +46,8 @@ def _plural(n: int, word: str) -> str:
 
 def _report(result: pipeline.Outcome) -> None:
     from rich.console import Console
-    from rich.markup import escape
+
+    from .output import safe as escape
 
     console = Console(highlight=False, soft_wrap=True)
     print_findings(console, result.file, result.findings)

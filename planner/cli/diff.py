@@ -83,7 +83,8 @@ def _signed(value: float | None, fmt: str, unit: str = "") -> str:
 
 def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
     from rich.console import Console
-    from rich.markup import escape
+
+    from .output import safe as escape
 
     console = Console(highlight=False, soft_wrap=True)
     if not d.changed and not d.effect.moved:
@@ -134,8 +135,9 @@ def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
 
 
 def _effect(console: Console, d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from .output import safe as escape
 
     e = d.effect
     cur = e.currency

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ..errors import Finding, VenturePlanError
+from ..errors import Finding, VenturePlanError, terminal_safe
 
 
 def print_json(document: Any) -> None:
@@ -42,7 +42,7 @@ def fail(exc: VenturePlanError) -> typer.Exit:
     if findings:
         print_errors(findings)
     else:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {terminal_safe(exc)}\n")
     return typer.Exit(exc.exit_code)
 
 
@@ -69,11 +69,19 @@ def print_warnings(findings: Iterable[Finding]) -> None:
             sys.stderr.write(f.format() + "\n")
 
 
+def safe(text: object) -> str:
+    """Plan text for a rich console: markup escaped (`[/]`, `[link=…]` print as written)
+    and control characters made visible. Every command prints plan text through this."""
+    from rich.markup import escape
+
+    return escape(terminal_safe(text))
+
+
 def print_findings(
     console: Any, file: str, findings: Iterable[Finding], *, hints: bool = True
 ) -> None:
     """Lints for a person: `FILE:LINE:COL severity[LETTER] where: message`, then the fix."""
-    from rich.markup import escape
+    escape = safe
 
     for f in findings:
         letter = f"[{f.letter}]" if f.letter else ""

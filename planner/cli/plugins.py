@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..plugin_manager import get_plugin_manager
 from .options import JsonFlag
-from .output import print_json
+from .output import print_json, safe
 
 
 def plugins(
@@ -28,6 +28,6 @@ def plugins(
     table.add_column("hooks", overflow="fold")
     for i in infos:
         origin = "built-in" if i.builtin else (i.distribution or "registered")
-        hooks = f"[red]failed: {i.error}[/]" if i.error else ", ".join(i.hooks)
-        table.add_row(i.name, i.module, origin, hooks)
+        hooks = f"[red]failed: {safe(i.error)}[/]" if i.error else ", ".join(i.hooks)
+        table.add_row(safe(i.name), safe(i.module), safe(origin), hooks)
     Console().print(table)

@@ -77,8 +77,9 @@ def merge(
         )
         return
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+
+    from .output import safe as escape
 
     console = Console(highlight=False)
     names = {t.id: t.name or t.id for t in loaded.plan.tasks} | {
