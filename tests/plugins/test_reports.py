@@ -217,3 +217,18 @@ def test_huge_name_is_clipped_in_diagrams():
     assert all(len(line) < 400 for text in r.diagrams.values() for line in text.splitlines())
     assert HUGE[:40] in r.diagrams["gantt"] or HUGE[:40] in render(r, "md").decode()
     assert MERMAID
+
+
+def test_markdown_escapes_the_metric_and_the_currency(small_plan):
+    text = small_plan.read_text()
+    text = text.replace("metric: macro_f1", "metric: <script>alert(1)</script>")
+    text = text.replace("currency: USD", "currency: '<!--'")
+    text = text.replace(
+        "measured: []",
+        "measured:\n  - {run: r1, route: minilm, at: 2027-02-10T09:15:00Z,"
+        " goals: {g-quality: {value: 0.9}}}",
+    )
+    small_plan.write_text(text)
+    md = render(report_of(small_plan, iterations=200), "md").decode()
+    assert "<script>" not in md and "<!--" not in md
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md and "&lt;\\!--" in md
