@@ -312,12 +312,36 @@ def _compose(text: str) -> Node | None:
 def parse(text: str, file: str, *, as_json: bool = False) -> tuple[Any, SourceMap]:
     """Parse YAML (or JSON) text into plain Python data and its source map."""
     if as_json:
+        duplicates: list[str] = []
+
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for key, value in items:
+                if key in out:
+                    duplicates.append(key)
+                out[key] = value
+            return out
+
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=pairs)
         except json.JSONDecodeError as exc:
             raise _error(
                 file, "json-syntax", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno
             ) from None
+        if duplicates:  # json keeps the last one silently; the YAML reader says where
+            line = col = 1
+            try:
+                _yaml(pure=True).load(text)
+            except MarkedYAMLError as exc:
+                found = _yaml_error(file, exc).findings[0]
+                line, col = found.line or 1, found.column or 1
+            raise _error(
+                file,
+                "json-duplicate-key",
+                f"duplicate key {duplicates[0]!r}; JSON keeps only the last, so remove one",
+                line,
+                col,
+            )
         return _mapping(data, file), SourceMap(file, text=text)
     data = _fast_load(text)
     if isinstance(data, dict):

@@ -118,3 +118,26 @@ def test_a_list_with_every_entry_commented_out_is_empty(tmp_path):
     path.write_text(text[:start] + commented + text[end:])
     plan = load_plan(path).plan
     assert plan.risks == []
+
+
+def test_json_duplicate_keys_are_located_errors_not_silently_dropped(cli, tmp_path):
+    """json.loads keeps the last of two keys; a plan with two `tasks` used to check as
+    valid with 0 tasks."""
+    import json
+
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe", pure=True).load((GOOD / "small.yaml").read_text())
+    text = json.dumps(data, default=str, indent=1)
+    for old, new, where in (
+        ('"tasks":', '"tasks": [],\n "tasks":', "65:2"),
+        ('"owner": "ml"', '"owner": "ml", "owner": "founder"', None),
+    ):
+        path = tmp_path / "plan.json"
+        path.write_text(text.replace(old, new, 1))
+        code, out, err = cli("check", path)
+        key = old.split(":")[0].strip('"')
+        assert code == 1 and err.count("\n") == 1
+        assert f"error: duplicate key '{key}'; JSON keeps only the last, so remove one" in err
+        if where:
+            assert err.startswith(f"{path}:{where}: ")
