@@ -112,26 +112,6 @@ def diagrams(
     return collect(pm, "mermaid_diagrams", "diagram", failures, analysis=analysis, labels=words)
 
 
-def roadmap(
-    path: str | Path,
-    *,
-    lang: str | None = None,
-    iterations: int = DEFAULT_ITERATIONS,
-    seed: int = DEFAULT_SEED,
-    pm: Manager | None = None,
-) -> tuple[Outcome, dict[str, str]]:
-    """The plan's Mermaid diagrams, from the same analysis `report` draws them from; a
-    diagram plugin that raises joins the outcome's findings as a warning."""
-    pm = pm or get_plugin_manager()
-    outcome = analyze(path, iterations=iterations, seed=seed, pm=pm)
-    assert outcome.analysis is not None and outcome.loaded is not None
-    words = labels(_language(lang, outcome.loaded))
-    failures: list[Finding] = []
-    drawn = diagrams(outcome.analysis, words, pm, failures)
-    outcome.findings += outcome.loaded.place(failures)
-    return outcome, drawn
-
-
 def _language(lang: str | None, loaded: LoadedPlan) -> str:
     lang = lang or loaded.plan.language
     if lang not in LANGUAGES:
@@ -150,7 +130,8 @@ def report(
     pm: Manager | None = None,
     today: dt.date | None = None,
 ) -> Report:
-    """Everything a renderer needs. An invalid plan raises PlanError."""
+    """Everything a renderer needs, and `roadmap` the diagrams from it. An invalid plan
+    raises PlanError; a diagram plugin that raises joins the findings as a warning."""
     pm = pm or get_plugin_manager()
     loaded = path if isinstance(path, LoadedPlan) else load_plan(path)
     lang = _language(lang, loaded)

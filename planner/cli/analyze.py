@@ -7,6 +7,7 @@ from ..errors import Finding
 from ..results import Analysis
 from .options import Iterations, JsonFlag, PlanFile, Seed
 from .output import print_findings, print_json
+from .output import safe as escape
 
 MAX_ROWS = 30
 
@@ -39,8 +40,6 @@ def _money(value: float, currency: str) -> str:
 def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
     from rich.console import Console
     from rich.table import Table
-
-    from .output import safe as escape
 
     plan, sim, sched = a.plan, a.simulation, a.schedule
     cur = plan.currency

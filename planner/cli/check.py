@@ -5,6 +5,7 @@ import typer
 from .. import pipeline
 from .options import JsonFlag, PlanFile
 from .output import print_errors, print_findings, print_json
+from .output import safe as escape
 
 
 def check(
@@ -46,8 +47,6 @@ def _plural(n: int, word: str) -> str:
 
 def _report(result: pipeline.Outcome) -> None:
     from rich.console import Console
-
-    from .output import safe as escape
 
     console = Console(highlight=False, soft_wrap=True)
     print_findings(console, result.file, result.findings)

@@ -19,6 +19,7 @@ from ..workshop.diff import (
 )
 from .options import JsonFlag
 from .output import print_json
+from .output import safe as escape
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -84,8 +85,6 @@ def _signed(value: float | None, fmt: str, unit: str = "") -> str:
 def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
     from rich.console import Console
 
-    from .output import safe as escape
-
     console = Console(highlight=False, soft_wrap=True)
     if not d.changed and not d.effect.moved:
         console.print("No changes.")
@@ -136,8 +135,6 @@ def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
 
 def _effect(console: Console, d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
     from rich.table import Table
-
-    from .output import safe as escape
 
     e = d.effect
     cur = e.currency

@@ -81,15 +81,13 @@ def print_findings(
     console: Any, file: str, findings: Iterable[Finding], *, hints: bool = True
 ) -> None:
     """Lints for a person: `FILE:LINE:COL severity[LETTER] where: message`, then the fix."""
-    escape = safe
-
     for f in findings:
         letter = f"[{f.letter}]" if f.letter else ""
         console.print(
-            f"[bold]{escape(file)}:{f.line}:{f.column}[/] "
-            f"[yellow]{f.severity}{escape(letter)}[/] "
-            f"[cyan]{escape(f.where)}[/]: {escape(f.message)}",
+            f"[bold]{safe(file)}:{f.line}:{f.column}[/] "
+            f"[yellow]{f.severity}{safe(letter)}[/] "
+            f"[cyan]{safe(f.where)}[/]: {safe(f.message)}",
             soft_wrap=True,
         )
         if hints and f.hint:
-            console.print(f"    [dim]fix: {escape(f.hint)}[/]", soft_wrap=True)
+            console.print(f"    [dim]fix: {safe(f.hint)}[/]", soft_wrap=True)

@@ -35,8 +35,9 @@ def roadmap(
     """
     if output is not None:
         output_path(output, inputs=[plan])  # before the work: never the plan itself
-    outcome, found = pipeline.roadmap(plan, lang=lang, iterations=iterations, seed=seed)
-    print_warnings(f for f in outcome.findings if f.code == "plugin-failed")
+    made = pipeline.report(plan, lang=lang, iterations=iterations, seed=seed)
+    print_warnings(f for f in made.findings if f.code == "plugin-failed")
+    found = made.diagrams
     if diagram != "all" and diagram not in found:
         raise typer.BadParameter(
             f"choose one of: {', '.join([*found, 'all'])}", param_hint="--diagram"

@@ -7,6 +7,7 @@ import typer
 
 from .options import JsonFlag
 from .output import guarded, print_json
+from .output import safe as escape
 
 workshop_app = typer.Typer(
     help="Run a founder workshop: the interview, estimate sheets and their merge.",
@@ -78,8 +79,6 @@ def merge(
         return
     from rich.console import Console
     from rich.table import Table
-
-    from .output import safe as escape
 
     console = Console(highlight=False)
     names = {t.id: t.name or t.id for t in loaded.plan.tasks} | {

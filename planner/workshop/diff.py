@@ -19,7 +19,6 @@ from .. import pipeline
 from ..analysis import analyze
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from ..model import Plan
-from ..pipeline import Outcome
 from ..results import Analysis
 
 # Fields of the plan compared as values; `business` is walked down to its leaves.
@@ -297,7 +296,7 @@ def diff_plans(
 
 def diff_files(
     old: Path, new: Path, iterations: int = DEFAULT_ITERATIONS, seed: int = DEFAULT_SEED
-) -> tuple[Outcome, Outcome, PlanDiff]:
+) -> tuple[pipeline.Outcome, pipeline.Outcome, PlanDiff]:
     """Both files through the pipeline (same iterations and seed), then `compare`."""
     a = pipeline.analyze(old, iterations=iterations, seed=seed)
     b = pipeline.analyze(new, iterations=iterations, seed=seed)

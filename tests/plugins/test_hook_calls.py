@@ -71,7 +71,7 @@ def test_an_implementation_may_declare_only_some_arguments():
     assert outcome.valid
     assert [(f.code, f.plugin) for f in outcome.findings] == [("partial-lint", "partial")]
     assert outcome.analysis is not None and outcome.analysis.simulation.iterations == 7
-    _, drawn = pipeline.roadmap(GOOD / "small.yaml", pm=pm, iterations=100)
+    drawn = pipeline.report(GOOD / "small.yaml", pm=pm, iterations=100).diagrams
     assert drawn["hello"].startswith("pie title Summary")
     assert {"gantt", "flow", "risks", "budget"} <= set(drawn)
 
