@@ -1,10 +1,8 @@
 """The `ventureplan` command: composes the commands, each defined in its own file. Every
-command is registered through `guarded`, the one place a VenturePlanError is printed."""
+command is registered through `guarded`, the one place a VenturePlanError is printed.
+The entry point that runs it is `entry.py`."""
 
 from __future__ import annotations
-
-import os
-import signal
 
 import typer
 
@@ -40,19 +38,3 @@ app.command()(guarded(serve))
 app.add_typer(workshop_app, name="workshop")
 app.command()(guarded(schema))
 app.command()(guarded(plugins))
-
-
-def _interrupted(signum: int, frame: object) -> None:
-    # Stop at once, as a kill would: every file the tool writes is written atomically, so
-    # nothing is left half-written. A KeyboardInterrupt instead can surface anywhere (in a
-    # garbage-collector callback, say) and print a traceback, or be swallowed there.
-    os.write(2, b"\ninterrupted\n")
-    os._exit(130)
-
-
-def main() -> None:
-    """The entry point. Ctrl-C stops any command with exit code 130 and one line, never a
-    traceback (`serve` takes Ctrl-C back to stop its server cleanly)."""
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # unless ignored
-        signal.signal(signal.SIGINT, _interrupted)
-    app()

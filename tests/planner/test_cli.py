@@ -144,7 +144,7 @@ def test_ctrl_c_during_a_report_is_one_line_not_a_traceback(tmp_path):
 
     from tests.conftest import GOOD
 
-    for delay in (1.5, 2.5, 3.5):
+    for delay in (0.3, 0.8, 1.5, 2.5, 3.5):  # importing, analysing, rendering
         proc = subprocess.Popen(
             [
                 sys.executable,
