@@ -241,9 +241,14 @@ def number_text(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{round(value, 4):g}"
 
 
-def set_numbers(path: Path, numbers: Callable[[Plan], dict[FieldPath, float]]) -> LoadedPlan:
+def set_numbers(
+    path: Path,
+    numbers: Callable[[Plan], dict[FieldPath, float]],
+    verify: Callable[[LoadedPlan], str | None] | None = None,
+) -> LoadedPlan:
     """Replace the numbers at the field paths `numbers(plan)` gives (each token where the
-    parser found it, the plan as read under the lock), and nothing else."""
+    parser found it, the plan as read under the lock), and nothing else. `verify` sees the
+    plan as it would be written and returns a problem (the file stays as it was) or None."""
     values: dict[FieldPath, float] = {}
 
     def change(text: str, before: Before) -> tuple[str, list[FieldPath]]:
@@ -275,7 +280,7 @@ def set_numbers(path: Path, numbers: Callable[[Plan], dict[FieldPath, float]]) -
                 f"could not write {', '.join(wrong)} in place "
                 "(is a value written as text or an alias?)"
             )
-        return None
+        return verify(after) if verify else None
 
     return _edit(path, change, check)
 
