@@ -15,7 +15,7 @@ from .errors import Finding, Path, format_path
 from .model import Plan
 from .network import build_network
 from .schedule import passes
-from .validate import suggest
+from .validate import Suggester, suggest
 
 
 def _duplicates(items: Sequence[Any], where: Path) -> list[Finding]:
@@ -40,10 +40,11 @@ def _refs(
     refs: Iterable[tuple[Path, str | None]], known: dict[str, Any], what: str
 ) -> list[Finding]:
     out = []
+    near_to = Suggester(known)
     for path, ref in refs:
         if ref is None or ref in known:
             continue
-        near = suggest(ref, list(known))
+        near = near_to(ref)
         hint = (
             f"did you mean '{near}'?"
             if near

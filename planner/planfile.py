@@ -178,7 +178,16 @@ def record_yaml(record: Record) -> str:
     yaml.indent(mapping=2, sequence=4, offset=2)
     buf = io.StringIO()
     yaml.dump({"measured": [item]}, buf)
-    return buf.getvalue().split("\n", 1)[1]  # drop the `measured:` line
+    entry = buf.getvalue().split("\n", 1)[1]  # drop the `measured:` line
+    try:
+        back, _ = parse("measured:\n" + entry, "record")
+    except PlanError:
+        back = None
+    if back != {"measured": [record.document()]}:
+        # ruamel writes a few plain scalars (`{:0: 1}`) that YAML 1.2 readers refuse; JSON
+        # is YAML 1.2 too, and reads back the same everywhere
+        entry = "  - " + json.dumps(record.document(), ensure_ascii=False) + "\n"
+    return entry
 
 
 def splice(text: str, entry: str) -> str:

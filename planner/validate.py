@@ -6,6 +6,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -59,6 +60,29 @@ def suggest(word: str, choices: list[str]) -> str | None:
     return match[0] if match else None
 
 
+# A plan with thousands of typos gets "did you mean" for the first of them only: each one
+# compares the word with every choice, so an unbounded number of them is quadratic work.
+SUGGESTIONS = 100
+
+
+class Suggester:
+    """`suggest` for many words against the same choices: each word once, the first
+    SUGGESTIONS distinct words only (None after that), so the work stays linear."""
+
+    def __init__(self, choices: Iterable[str], budget: int = SUGGESTIONS) -> None:
+        self.choices = list(choices)
+        self.budget = budget
+        self.seen: dict[str, str | None] = {}
+
+    def __call__(self, word: str) -> str | None:
+        if word in self.seen:
+            return self.seen[word]
+        if len(self.seen) >= self.budget:
+            return None
+        self.seen[word] = near = suggest(word, self.choices)
+        return near
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -81,7 +105,9 @@ def _real_path(loc: tuple[Any, ...], data: Any, keep_last: bool) -> Path:
     return tuple(path)
 
 
-def _message(err: Any, path: Path) -> tuple[str, str | None]:
+def _message(
+    err: Any, path: Path, near: Callable[[str, list[str]], str | None]
+) -> tuple[str, str | None]:
     kind = err["type"]
     value = err.get("input")
     if kind == "missing":
@@ -95,9 +121,9 @@ def _message(err: Any, path: Path) -> tuple[str, str | None]:
         field = str(path[-1])
         model = model_at(path[:-1])
         known = list(_fields(model)) if model else []
-        near = suggest(field, known)
-        if near:
-            return f"unknown field `{field}`; did you mean `{near}`?", None
+        close = near(field, known)
+        if close:
+            return f"unknown field `{field}`; did you mean `{close}`?", None
         return f"unknown field `{field}`", ("known fields: " + ", ".join(known)) if known else None
     if path == ("schema",):
         return (
@@ -106,9 +132,9 @@ def _message(err: Any, path: Path) -> tuple[str, str | None]:
         )
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
-        near = suggest(str(value), expected) if isinstance(value, str) else None
+        close = near(str(value), expected) if isinstance(value, str) else None
         msg = f"{_short(value)} is not one of: {', '.join(expected)}"
-        return (msg + (f"; did you mean `{near}`?" if near else "")), None
+        return (msg + (f"; did you mean `{close}`?" if close else "")), None
     msg = err["msg"]
     if msg.startswith("Value error, "):
         return msg[len("Value error, ") :], None
@@ -123,13 +149,22 @@ def schema_findings(exc: ValidationError, data: Any) -> list[Finding]:
     """One finding per distinct location; union alternatives collapse into one."""
     findings: list[Finding] = []
     seen: set[Path] = set()
+    asked: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+    def near(word: str, choices: list[str]) -> str | None:
+        """`suggest`, each (word, choices) once and SUGGESTIONS of them at most."""
+        key = (word, tuple(choices))
+        if key not in asked:
+            asked[key] = suggest(word, choices) if len(asked) < SUGGESTIONS else None
+        return asked[key]
+
     for err in exc.errors():
         keep_last = err["type"] in ("missing", "extra_forbidden")
         path = _real_path(tuple(err["loc"]), data, keep_last)
         if path in seen:
             continue
         seen.add(path)
-        message, hint = _message(err, path)
+        message, hint = _message(err, path, near)
         code = "unknown-field" if err["type"] == "extra_forbidden" else "schema"
         if err["type"] == "missing":
             code = "missing-field"

@@ -4,7 +4,7 @@ import typer
 
 from .. import pipeline
 from .options import JsonFlag, PlanFile
-from .output import print_errors, print_findings, print_json
+from .output import echo, print_errors, print_findings, print_json
 from .output import safe as escape
 
 
@@ -35,7 +35,7 @@ def check(
         print_errors(result.errors())
         n = result.count("error")
         if n > 1:  # one error stays one line
-            typer.echo(f"{result.file}: invalid, {n} errors", err=True)
+            echo(f"{result.file}: invalid, {n:,} errors", err=True)
     else:
         _report(result)
     raise typer.Exit(0 if result.valid else 1)

@@ -9,6 +9,7 @@ from .. import planfile
 from ..defaults import LANGUAGES
 from ..errors import VenturePlanError
 from ..starters import examples, starter_text
+from .output import echo
 
 
 def init(
@@ -35,4 +36,4 @@ def init(
     if not path.parent.is_dir():
         raise VenturePlanError(f"folder {path.parent} does not exist")
     planfile.create(path, starter_text(example, lang), force=force)
-    typer.echo(f"Wrote {path} ({example}, {lang}). Next: ventureplan check {path}")
+    echo(f"Wrote {path} ({example}, {lang}). Next: ventureplan check {path}")

@@ -31,9 +31,25 @@ def strict_json(document: Any, indent: int | None = None) -> str:
         ) from None
 
 
+# A plan with thousands of mistakes prints the first of them and a count; `--json` has all.
+MAX_PRINTED = 50
+
+
 def print_errors(findings: Iterable[Finding]) -> None:
-    for f in findings:
+    shown = list(findings)
+    for f in shown[:MAX_PRINTED]:
         sys.stderr.write(f.format() + "\n")
+    if len(shown) > MAX_PRINTED:
+        more = len(shown) - MAX_PRINTED
+        file = terminal_safe(shown[0].file or "the plan")
+        sys.stderr.write(
+            f"... and {more:,} more; `ventureplan check {file} --json` lists every one\n"
+        )
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """A line for a person, with any plan text or path in it made inert (no escapes)."""
+    typer.echo(terminal_safe(text), err=err)
 
 
 def fail(exc: VenturePlanError) -> typer.Exit:

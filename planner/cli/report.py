@@ -9,7 +9,7 @@ from .. import pipeline
 from ..atomic import output_path, write_atomic
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from .options import Iterations, PlanFile, ReportLang, Seed
-from .output import print_warnings
+from .output import echo, print_warnings
 
 
 def report(
@@ -39,4 +39,4 @@ def report(
     data = pipeline.render(made, suffix)
     print_warnings(f for f in made.findings if f.code == "plugin-failed")
     write_atomic(output, data)
-    typer.echo(f"Wrote {output} ({len(data) / 1024:,.0f} KiB)")
+    echo(f"Wrote {output} ({len(data) / 1024:,.0f} KiB)")

@@ -9,7 +9,7 @@ from .. import pipeline
 from ..atomic import output_path, write_atomic
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from .options import Iterations, PlanFile, ReportLang, Seed
-from .output import print_warnings
+from .output import echo, print_warnings
 
 
 def roadmap(
@@ -50,4 +50,4 @@ def roadmap(
         typer.echo(text, nl=False)
     else:
         write_atomic(output, text)
-        typer.echo(f"Wrote {output}", err=True)
+        echo(f"Wrote {output}", err=True)

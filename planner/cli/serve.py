@@ -10,6 +10,7 @@ from ..defaults import DEFAULT_SEED, LANGUAGES, LIVE_ITERATIONS, MAX_ITERATIONS
 from ..errors import VenturePlanError
 from ..workshop.serve import DEFAULT_HOST, DEFAULT_PORT, PlanServer, is_loopback
 from .options import PlanFile, ReportLang, Seed
+from .output import echo
 
 
 def serve(
@@ -61,9 +62,9 @@ def serve(
         lang=lang,
         iterations=iterations,
         seed=seed,
-        log=lambda line: typer.echo(line, err=True),
+        log=lambda line: echo(line, err=True),
     )
-    typer.echo(f"Rendering {plan} …")
+    echo(f"Rendering {plan} …")
     try:
         server.start()
     except KeyboardInterrupt:
@@ -75,7 +76,7 @@ def serve(
             f"{server.port} can read the plan",
             err=True,
         )
-    typer.echo(f"Serving {plan} at {server.url} (updates on every save; Ctrl-C stops)")
+    echo(f"Serving {plan} at {server.url} (updates on every save; Ctrl-C stops)")
     try:
         while True:
             time.sleep(0.5)

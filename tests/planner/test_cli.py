@@ -167,5 +167,10 @@ def test_ctrl_c_during_a_report_is_one_line_not_a_traceback(tmp_path):
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
         assert "Traceback" not in err, err
-        assert proc.returncode in (1, 130), (proc.returncode, err)
+        # -SIGINT: on a loaded machine the signal can land before the interpreter has set
+        # its own handler; the default one ends the process silently, which is fine
+        assert proc.returncode in (1, 130) or (proc.returncode == -signal.SIGINT and not err), (
+            proc.returncode,
+            err,
+        )
         assert not (tmp_path / "r.pdf").exists()
