@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from . import planfile
+from .atomic import write_atomic
 from .errors import Finding, VenturePlanError
 from .load import load_plan
 from .model import Plan, Route
@@ -79,13 +80,57 @@ def run_route(
         raise VenturePlanError(
             f"no runner for route kind '{chosen.task}'; installed: {', '.join(sorted(kinds))}"
         )
+    if write_back:  # a record that cannot be written is known before the work, not after
+        planfile.append_record(path, _sample(chosen), dry_run=True)
     raw = kinds[chosen.task](loaded.plan, chosen, path, options)
     if raw is None:
         return None, failures
     record = _typed(raw, chosen.task)
     if write_back:
-        planfile.append_record(path, record)
+        _write_back(path, record, options)
     return record, failures
+
+
+def _sample(route: Route) -> TrainingRecord:
+    """A record shaped like a run's (every section filled), to try the write-back with."""
+    return TrainingRecord(
+        run="write-back-check",
+        route=route.id,
+        at=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        device="cpu",
+        versions={"ventureplan": "0"},
+        data={"train": 1, "validation": 1, "test": 1, "classes": 2},
+        hyperparameters={"learning_rate": 0.0001, "epochs": 1},
+        metrics={"macro_f1": 0.5},
+        intervals={"macro_f1": (0.4, 0.6)},
+        training={"seconds": 1.0},
+        forecast={"full_data_hours": 1.0},
+    )
+
+
+def kept_record_path(path: Path, record: Record, options: Options) -> Path:
+    runs = options.runs_dir or path.parent / "runs"
+    return runs / record.run / "record.yaml"
+
+
+def _write_back(path: Path, record: Record, options: Options) -> None:
+    """Append the record; if the plan changed under the run so that it cannot take it, the
+    record is kept beside the run's artifacts and the error says how to add it later."""
+    try:
+        planfile.append_record(path, record)
+    except (VenturePlanError, OSError) as exc:
+        kept = kept_record_path(path, record, options)
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(kept, "measured:\n" + planfile.record_yaml(record))
+        except (VenturePlanError, OSError):
+            raise exc from None
+        reason = str(exc).removeprefix(f"{path}: ")
+        raise VenturePlanError(
+            f"the run finished but its record could not be added to {path} ({reason}); "
+            f"it is kept in {kept}: fix the plan, then run "
+            f"`ventureplan measured {path} --add {kept}`"
+        ) from None
 
 
 def relaunch(nproc: int, plan: Path, route: str | None, resume: str | None, args: list[str]) -> int:

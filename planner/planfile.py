@@ -57,6 +57,19 @@ def _writable(path: Path) -> None:
         raise PlanFileError(f"{path} is read-only; make it writable to change it")
 
 
+def _can_replace(path: Path) -> None:
+    """The folder takes the temporary file an atomic write renames over the plan."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.resolve().parent, prefix=".vp-probe-"):
+            pass
+    except OSError as exc:
+        raise PlanFileError(
+            f"{path}: cannot write in its folder ({exc.strerror}); the plan is unchanged"
+        ) from None
+
+
 def _is_json(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
@@ -88,6 +101,8 @@ def _changed(old: Any, new: Any, here: FieldPath = ()) -> Iterable[FieldPath]:
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
             yield from _changed(a, b, (*here, i))
     elif old != new or type(old) is not type(new):
+        if isinstance(old, float) and isinstance(new, float) and old != old and new != new:
+            return  # NaN is NaN: unchanged, though not equal to itself
         yield here
 
 
@@ -110,6 +125,7 @@ def _edit(
     check: Callable[[Before, LoadedPlan], str | None] | None = None,
     *,
     valid_before: bool = True,
+    dry_run: bool = False,
 ) -> LoadedPlan:
     """Apply `change` (old text, the file as it was -> new text, the paths it may change)
     under the lock; validate, verify and write atomically. Returns the plan as written.
@@ -120,7 +136,13 @@ def _edit(
         text = source.text or ""
         plan = validate_data(data, source).plan if valid_before else None
         before = Before(data, source, plan)
-        new_text, allowed = change(text, before)
+        try:
+            new_text, allowed = change(text, before)
+        except PlanFileError as exc:
+            said = str(exc)
+            if said.startswith(f"{path}: "):
+                raise
+            raise PlanFileError(f"{path}: {said}; the plan is unchanged") from None
         try:
             after = _parse(new_text, path)
         except PlanError as exc:
@@ -137,7 +159,10 @@ def _edit(
         problem = check(before, after) if check else None
         if problem:
             raise PlanFileError(f"{path}: {problem}; the plan is unchanged")
-        write_atomic(path, new_text)
+        if dry_run:
+            _can_replace(path)
+        else:
+            write_atomic(path, new_text)
         return after
 
 
@@ -190,46 +215,171 @@ def record_yaml(record: Record) -> str:
     return entry
 
 
-def splice(text: str, entry: str) -> str:
-    """`text` with `entry` (block-list lines) appended to the top-level `measured` list."""
-    keys = list(TOP_KEY.finditer(text))
-    spot = next((i for i, m in enumerate(keys) if m.group().rstrip(": \t") == "measured"), None)
+@dataclass
+class _Measured:
+    """Where the record goes: the `measured` value's kind and marks (character indices)."""
+
+    flow_root: bool  # the plan is one flow mapping: JSON, or YAML written as {...}
+    root_last: int  # just after the root mapping's last value
+    root_empty: bool
+    first_column: int  # the column of the root's first key
+    kind: str = "absent"  # absent | null | flow | block | other
+    key_column: int = 0
+    start: int = 0  # the value's span
+    end: int = 0
+    close: int = 0  # a flow list's `]`
+    items: int = 0
+    last: int = 0  # just after the list's last item
+    last_column: int = 0  # the column `last` is at
+    column: int = 0  # a block list's `-`
+
+
+def _find_measured(text: str) -> _Measured:
+    """Walk the parser's events once for the top-level `measured` key and its value."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    from .source import events
+
+    spot: _Measured | None = None
+    stack: list[list[Any]] = []  # [is_map, expecting_key, flow]
+    last = last_column = 0  # the end of the latest content (a scalar, or a flow collection)
+    want = False  # the next root-level value is measured's
+    inside = False  # within measured's list
+    first_column = 0
+    for ev in events(text):
+        cls = ev.__class__
+        opens = cls is MappingStartEvent or cls is SequenceStartEvent
+        if opens or cls is ScalarEvent or cls is AliasEvent:
+            if len(stack) == 0 and opens:
+                spot = _Measured(bool(ev.flow_style), ev.end_mark.index, True, 0)
+                last = ev.end_mark.index  # just after `{`
+            elif len(stack) == 1 and spot is not None:
+                top = stack[-1]
+                if top[1]:  # a root key
+                    if spot.root_empty:
+                        first_column = ev.start_mark.column
+                    spot.root_empty = False
+                    want = cls is ScalarEvent and ev.value == "measured"
+                    if want:
+                        spot.key_column = ev.start_mark.column
+                elif want:
+                    spot.start, spot.end = ev.start_mark.index, ev.end_mark.index
+                    if cls is SequenceStartEvent:
+                        spot.kind = "flow" if ev.flow_style else "block"
+                        spot.column = ev.start_mark.column
+                        inside = True
+                    elif cls is ScalarEvent and ev.value in ("", "~", "null", "Null", "NULL"):
+                        spot.kind = "null" if not ev.style else "other"
+                    else:
+                        spot.kind = "other"
+            elif len(stack) == 2 and inside:
+                spot.items += 1  # type: ignore[union-attr]
+            if not opens:
+                last, last_column = ev.end_mark.index, ev.end_mark.column
+            if stack and stack[-1][0]:
+                stack[-1][1] = not stack[-1][1]
+            if opens:
+                stack.append([cls is MappingStartEvent, True, bool(ev.flow_style)])
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            _, _, flow = stack.pop()
+            if len(stack) == 1 and inside:
+                assert spot is not None
+                spot.end, spot.close = ev.end_mark.index, ev.start_mark.index
+                spot.last, spot.last_column = last, last_column
+                inside = want = False
+            if not stack and spot is not None:
+                spot.root_last = last  # before the root's own `}`
+            if flow:
+                last, last_column = ev.end_mark.index, ev.end_mark.column
     if spot is None:
-        return text + ("" if text.endswith("\n") else "\n") + "measured:\n" + entry
-    start = keys[spot].start()
-    end = keys[spot + 1].start() if spot + 1 < len(keys) else len(text)
-    block = text[start:end]
-    head, _, rest = block.partition("\n")
-    value = head.split(":", 1)[1].split("#", 1)[0].strip()
-    if value == "[]":  # `measured: []` becomes a block list
-        comment = head[head.index("#") :] if "#" in head else ""
-        new = "measured:" + (f"  {comment}" if comment else "") + "\n" + entry + rest
-    elif value:
-        raise PlanFileError(
-            "`measured` is written inline; write it as a block list (one `- run:` per line) "
-            "so records can be added"
-        )
-    else:
-        # after the list's last line; blank lines and column-0 comments below it stay below
-        lines = block.split("\n")
-        last = max(
-            (i for i, ln in enumerate(lines) if i == 0 or (ln.strip() and ln[0] in " \t-")),
-            default=0,
-        )
-        new = "\n".join(lines[: last + 1]) + "\n" + entry + "\n".join(lines[last + 1 :])
-    return text[:start] + new + text[end:]
+        raise PlanFileError("the plan is not a mapping of fields")
+    spot.first_column = first_column
+    return spot
 
 
-def append_record(path: Path, record: Record) -> LoadedPlan:
-    """Append `record` to the plan's `measured` list; every other byte stays."""
+def _block_entry(entry: str, column: int) -> str:
+    """`record_yaml`'s lines (a `- ` at column 2) moved to start at `column`."""
+    return "".join(" " * column + ln[2:] + "\n" for ln in entry.splitlines())
+
+
+def _json_entry(document: dict[str, Any], indent: int) -> str:
+    text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def _line_after(text: str, at: int, column: int) -> tuple[str, int]:
+    """Where a new line goes after the content ending at `at`: the next line's start."""
+    if column == 0:  # a block scalar ends at the start of the next line
+        return text, at
+    nl = text.find("\n", at)
+    if nl < 0:
+        return text + "\n", len(text) + 1
+    return text, nl + 1
+
+
+def splice(text: str, record: Record) -> str:
+    """`text` with `record` appended to the top-level `measured` list, written the way the
+    list is (a block list, a flow list, JSON), every other byte as it was."""
+    document = record.document()
+    spot = _find_measured(text)
+    if spot.kind == "other":
+        raise PlanFileError("`measured` must be a list, so that records can be added")
+    if spot.flow_root:
+        comma = "" if spot.root_empty else ","
+        if "\n" not in text[: spot.root_last]:  # a one-line document stays on one line
+            one = json.dumps(document, ensure_ascii=False, allow_nan=False)
+            if spot.kind == "absent":
+                at = spot.root_last
+                return text[:at] + f'{comma} "measured": [{one}]' + text[at:]
+            if spot.kind == "null" or (spot.kind == "flow" and spot.items == 0):
+                return text[: spot.start] + f"[{one}]" + text[spot.end :]
+            return text[: spot.last] + f", {one}" + text[spot.last :]
+        inner = (spot.key_column if spot.kind != "absent" else spot.first_column) or 2
+        item = " " * (inner + 2) + _json_entry(document, inner + 2)
+        listed = "[\n" + item + "\n" + " " * inner + "]"
+        if spot.kind == "absent":
+            addition = f'{comma}\n{" " * inner}"measured": {listed}'
+            return text[: spot.root_last] + addition + text[spot.root_last :]
+        if spot.kind == "null" or (spot.kind == "flow" and spot.items == 0):
+            return text[: spot.start] + listed + text[spot.end :]
+        return text[: spot.last] + ",\n" + item + text[spot.last :]
+    if spot.kind == "absent":
+        return (
+            text
+            + ("" if text.endswith("\n") or not text else "\n")
+            + "measured:\n"
+            + record_yaml(record)
+        )
+    if spot.kind == "flow" and spot.items:
+        one_line = json.dumps(document, ensure_ascii=False, allow_nan=False)
+        return text[: spot.close].rstrip(" ") + ", " + one_line + text[spot.close :]
+    if spot.kind == "block":
+        text, at = _line_after(text, spot.last, spot.last_column)
+        return text[:at] + _block_entry(record_yaml(record), spot.column) + text[at:]
+    # `measured:`, `measured: ~` or `measured: []`: the value goes, the list follows the line
+    head, tail = text[: spot.start], text[spot.end :]
+    if tail[:1] in ("\n", "\r", ""):  # nothing after it on the line: no trailing blanks
+        head = head.rstrip(" \t")
+    text = head + tail
+    text, at = _line_after(text, len(head), 1)
+    return text[:at] + _block_entry(record_yaml(record), spot.key_column + 2) + text[at:]
+
+
+def append_record(path: Path, record: Record, *, dry_run: bool = False) -> LoadedPlan:
+    """Append `record` to the plan's `measured` list; every other byte stays. With
+    `dry_run`, everything is done and checked but the file is not written: a run asks
+    this before it trains, so a record it cannot write is known before the work."""
     document = record.document()
 
     def change(text: str, before: Before) -> tuple[str, list[FieldPath]]:
-        if _is_json(path):
-            data = json.loads(text)
-            data.setdefault("measured", []).append(document)
-            return json.dumps(data, ensure_ascii=False, indent=2) + "\n", [("measured",)]
-        return splice(text, record_yaml(record)), [("measured",)]
+        return splice(text, record), [("measured",)]
 
     def check(before: Before, after: LoadedPlan) -> str | None:
         old, new = before.data.get("measured") or [], after.data.get("measured") or []
@@ -239,7 +389,7 @@ def append_record(path: Path, record: Record) -> LoadedPlan:
             return "the record reads back differently from what was written"
         return None
 
-    return _edit(path, change, check)
+    return _edit(path, change, check, dry_run=dry_run)
 
 
 # --- numbers and sections --------------------------------------------------------------

@@ -44,6 +44,16 @@ def _yaml(pure: bool = False) -> YAML:
     return YAML(typ="safe", pure=pure)
 
 
+def events(text: str) -> list[Any]:
+    """The events of `text` as the reading takes them (libyaml's, or the pure parser's
+    where libyaml refuses); both marks index characters of `text`, so the plan-file writer
+    edits at them. The text must already have been read as a plan."""
+    try:
+        return list(_yaml().parse(text))
+    except MarkedYAMLError:
+        return list(_yaml(pure=True).parse(text))
+
+
 _PER_FIELD = 8  # top-level fields read one by one; beyond this, one pass over the file
 
 

@@ -11,7 +11,7 @@ import itertools
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,19 @@ from . import model as model_mod
 from .data import Data
 from .distributed import Distributed, join, leave
 from .measure import device_name, full_data_forecast, full_data_hours, score_goals, training_costs
-from .train import Config, Measurement, encode, pick_device, predict, seed_everything, train
+from .train import (
+    Config,
+    Measurement,
+    check_hyperparameters,
+    check_max_length,
+    encode,
+    model_lengths,
+    pick_device,
+    predict,
+    refuse,
+    seed_everything,
+    train,
+)
 
 
 def run_text_classification(
@@ -110,11 +122,18 @@ def prepare(plan: Plan, route: Route, plan_path: Path, options: Options) -> Prep
         raise VenturePlanError(
             f"unknown limit(s) {', '.join(unknown)} in routes.limits; known: max_train_samples"
         )
-    configs = [Config.from_route(h, options.max_steps) for h in _grid(route)]  # before any work
-    seed = int(route.hyperparameters.get("seed", 13))
-    data = data_mod.prepare(
-        route.dataset, base, seed, max_train=route.limits.get("max_train_samples")
-    )
+    max_train = route.limits.get("max_train_samples")
+    if max_train is not None and max_train < 1:
+        raise VenturePlanError(
+            f"routes.limits.max_train_samples: {max_train!r} is out of range; "
+            "allowed: an integer of 1 or more"
+        )
+    # Every value of routes.hyperparameters and routes.search, before any data is read or any
+    # model loaded: a bad one must not fail after an hour of training.
+    refuse(check_hyperparameters(route))
+    configs = [Config.from_route(h, options.max_steps) for h in _grid(route)]
+    seed = Config.from_route(route.hyperparameters).seed  # the data split's, checked above
+    data = data_mod.prepare(route.dataset, base, seed, max_train=max_train)
     device = pick_device(options.device or route.compute.device)
     dist = join(device)
     if dist.ddp and device.type == "cuda":
@@ -145,9 +164,12 @@ def search(
         return scores.metric(run.metric, np.asarray(labels), pred)
 
     with _progress(options.progress) as progress:
-        for i, cfg in enumerate(run.configs):
-            seed_everything(cfg.seed)  # the new classification head is initialised from it
+        for i in range(len(run.configs)):
+            seed_everything(run.configs[i].seed)  # the new classification head starts from it
             tokenizer, model = model_mod.load(route.model, run.base, len(data.classes), id2label)
+            if i == 0:  # before the first combination trains
+                run.configs = fit_to_model(route, run.configs, tokenizer, model)
+            cfg = run.configs[i]
             train_set = encode(tokenizer, data.train.texts, data.train.labels, cfg.max_length)
             val_set = encode(
                 tokenizer, data.validation.texts, data.validation.labels, cfg.max_length
@@ -178,6 +200,16 @@ def search(
             if best is None or m.best_validation > best.measurement.best_validation:
                 best = Best(cfg, tokenizer, model.cpu(), m)
     return best, tried
+
+
+def fit_to_model(route: Route, configs: list[Config], tokenizer: Any, model: Any) -> list[Config]:
+    """The configs, checked against what the loaded model takes: a max_length the plan sets
+    outside it is refused; the default one (128) is lowered to the model's positions."""
+    low, high = model_lengths(tokenizer, model)
+    refuse(check_max_length(route, low, high))
+    if high is None:
+        return configs
+    return [replace(c, max_length=min(c.max_length, high)) for c in configs]
 
 
 def evaluate(run: Prepared, best: Best) -> tuple[np.ndarray, dict[str, Any]]:

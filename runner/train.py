@@ -1,27 +1,34 @@
-"""The training loop, to be read top to bottom: config, device and precision, batches,
-the optimiser and schedule, the epoch loop with early stopping and a checkpoint each epoch.
+"""The training loop, to be read top to bottom: config (and the allowed range of each
+hyperparameter), device and precision, batches, the optimiser and schedule, the epoch loop
+with early stopping and a checkpoint each epoch.
 
 Deterministic on the CPU for a given seed: data order, dropout and initialisation all come
 from seeded generators whose state is saved with each checkpoint (checkpoint.py), so a
 resumed run repeats the uninterrupted one exactly.
+
+Importing this module does not import torch (each function that needs it imports it), so
+the hyperparameter checks can run where only the planner is installed.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import reprlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from ventureplan.planner.errors import VenturePlanError
+from ventureplan.planner.errors import VenturePlanError, format_path
 
-from . import checkpoint
 from .distributed import SINGLE, Distributed
+
+if TYPE_CHECKING:
+    import torch
+    from ventureplan.planner.model import Route
 
 
 class TrainingError(VenturePlanError):
@@ -43,17 +50,210 @@ class Config:
     max_steps: int | None = None  # optimiser steps, for a quick rehearsal
 
     @classmethod
-    def from_route(cls, hyper: dict[str, Any], max_steps: int | None = None) -> Config:
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = sorted(set(hyper) - known)
-        if unknown:
-            raise TrainingError(
-                f"unknown hyperparameter(s) {', '.join(unknown)} in routes.hyperparameters; "
-                f"known: {', '.join(sorted(known - {'max_steps'}))}"
-            )
-        types = {"learning_rate": float, "warmup_ratio": float, "weight_decay": float}
-        values = {k: types.get(k, int)(v) for k, v in hyper.items()}
+    def from_route(cls, hyper: Mapping[str, Any], max_steps: int | None = None) -> Config:
+        """The config of one combination (routes.hyperparameters with one value of each
+        routes.search list); a TrainingError names the first value outside HYPERPARAMETERS."""
+        refuse([p for k, v in hyper.items() for p in _check_value(("hyperparameters", k), k, v)])
+        if max_steps is not None and (
+            isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1
+        ):
+            raise TrainingError(f"--max-steps: {shown(max_steps)} is not an integer of 1 or more")
+        values = {k: HYPERPARAMETERS[k].parse(v) for k, v in hyper.items()}
         return cls(**values, max_steps=max_steps)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The values one hyperparameter may take: an integer or a finite number in a range."""
+
+    kind: type[int] | type[float]
+    low: float
+    high: float
+    low_open: bool = False  # (low, high] rather than [low, high]
+
+    def describe(self) -> str:
+        if self.kind is int:
+            return f"an integer in {self.low}..{self.high}"
+        return f"a finite number in {'(' if self.low_open else '['}{self.low}, {self.high}]"
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with `value`, or None when parse() accepts it."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{shown(value)} is {_kind(value)}, not a number; allowed: {self.describe()}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{shown(value)} is not a finite number; allowed: {self.describe()}"
+        if self.kind is int and isinstance(value, float) and not value.is_integer():
+            return f"{shown(value)} is not a whole number; allowed: {self.describe()}"
+        # Compared before any conversion: float(10**400) would overflow.
+        below = value <= self.low if self.low_open else value < self.low
+        if below or value > self.high:
+            return f"{shown(value)} is out of range; allowed: {self.describe()}"
+        return None
+
+    def parse(self, value: Any) -> int | float:
+        if self.kind is int:
+            return int(value)
+        return float(value)
+
+
+# The allowed value of every hyperparameter, in one place (run checks each value of
+# routes.hyperparameters and of every routes.search list against it before any data is
+# read or any model loaded; `check` can use the same table). Integers are whole numbers:
+# 8, or 8.0 as JSON Schema's integer allows, never true/false or a string such as "8";
+# every number is finite (no .nan or .inf). The bounds: batch sizes and gradient
+# accumulation up to 65536, far past what a device holds; epochs and patience up to 10000;
+# the seed within 0..2**32-1, what numpy, scikit-learn and torch all accept; max_length up
+# to 2**20, and once the model is loaded within what it takes (check_max_length); a
+# learning rate above 0 (AdamW's rule) and at most 10, thousands of times what fine-tuning
+# uses; the warmup a share of the steps, 0..1; weight decay 0..10. max_steps is not a
+# hyperparameter but the --max-steps option.
+HYPERPARAMETERS: dict[str, Allowed] = {
+    "learning_rate": Allowed(float, 0, 10, low_open=True),
+    "batch_size": Allowed(int, 1, 65536),
+    "epochs": Allowed(int, 1, 10_000),
+    "max_length": Allowed(int, 1, 2**20),
+    "seed": Allowed(int, 0, 2**32 - 1),
+    "warmup_ratio": Allowed(float, 0, 1),
+    "weight_decay": Allowed(float, 0, 10),
+    "gradient_accumulation": Allowed(int, 1, 65536),
+    "patience": Allowed(int, 1, 10_000),
+    "eval_batch_size": Allowed(int, 1, 65536),
+}
+MAX_COMBINATIONS = 1000  # a routes.search grid trains one model per combination
+
+
+@dataclass(frozen=True)
+class HyperparameterProblem:
+    """One value of a route that training cannot use."""
+
+    path: tuple[str | int, ...]  # inside the route: ("search", "batch_size", 1)
+    message: str  # what is wrong and what is allowed, without the path
+
+    def __str__(self) -> str:
+        return f"{format_path(('routes', *self.path))}: {self.message}"
+
+
+def check_hyperparameters(route: Route) -> list[HyperparameterProblem]:
+    """Every problem with the route's hyperparameters and search grid, in plan order: unknown
+    names, values outside HYPERPARAMETERS, empty or oversized grids. Pure: reads no data,
+    loads no model, imports no torch."""
+    problems: list[HyperparameterProblem] = []
+    for name, value in route.hyperparameters.items():
+        problems += _check_value(("hyperparameters", name), name, value)
+    combinations = 1
+    for name, values in route.search.items():
+        if name not in HYPERPARAMETERS:
+            problems += _check_value(("search", name), name, None)
+            continue
+        if not isinstance(values, list | tuple):
+            problems.append(
+                HyperparameterProblem(
+                    ("search", name),
+                    f"{shown(values)} is {_kind(values)}; give a list of values to try",
+                )
+            )
+            continue
+        if not values:
+            problems.append(
+                HyperparameterProblem(("search", name), "an empty list; give one value or more")
+            )
+        for i, value in enumerate(values):
+            problems += _check_value(("search", name, i), name, value)
+        combinations *= len(values)
+    if combinations > MAX_COMBINATIONS:
+        problems.append(
+            HyperparameterProblem(
+                ("search",),
+                f"{combinations} combinations, each one model to train; "
+                f"at most {MAX_COMBINATIONS} are allowed",
+            )
+        )
+    return problems
+
+
+def refuse(problems: list[HyperparameterProblem]) -> None:
+    """Raise a one-line TrainingError for the first problem, if there is any."""
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise TrainingError(f"{problems[0]}{more}")
+
+
+def model_lengths(tokenizer: Any, model: Any) -> tuple[int, int | None]:
+    """The max_length values the loaded model can use: more than the special tokens the
+    tokenizer adds (under that it does not truncate at all), and no more than the model's
+    positions where it says (None: no limit, or only transformers' placeholder for none)."""
+    special = getattr(tokenizer, "num_special_tokens_to_add", None)
+    low = special() + 1 if callable(special) else 1
+    found = [
+        getattr(tokenizer, "model_max_length", None),
+        getattr(getattr(model, "config", None), "max_position_embeddings", None),
+    ]
+    limits = [n for n in found if isinstance(n, int) and not isinstance(n, bool) and 0 < n < 10**9]
+    return low, min(limits) if limits else None
+
+
+def check_max_length(route: Route, low: int, high: int | None) -> list[HyperparameterProblem]:
+    """The route's max_length values outside what the loaded model can use, low..high."""
+    given: list[tuple[tuple[str | int, ...], Any]] = []
+    if "max_length" in route.search:
+        values = route.search["max_length"]
+        given += [(("search", "max_length", i), v) for i, v in enumerate(values)]
+    elif "max_length" in route.hyperparameters:
+        given.append((("hyperparameters", "max_length"), route.hyperparameters["max_length"]))
+    top = high if high is not None else HYPERPARAMETERS["max_length"].high
+    allowed = f"allowed for this model: an integer in {low}..{top}"
+    out = []
+    for path, value in given:
+        if value < low:
+            why = f"too short for the {low - 1} special tokens the tokenizer adds"
+        elif high is not None and value > high:
+            why = f"more than the {high} positions the model has"
+        else:
+            continue
+        out.append(HyperparameterProblem(path, f"{shown(value)} is {why}; {allowed}"))
+    return out
+
+
+def _check_value(path: tuple[str | int, ...], name: str, value: Any) -> list[HyperparameterProblem]:
+    allowed = HYPERPARAMETERS.get(name)
+    if allowed is None:
+        note = "; max_steps is the --max-steps option" if name == "max_steps" else ""
+        return [
+            HyperparameterProblem(
+                path, f"unknown hyperparameter; known: {', '.join(sorted(HYPERPARAMETERS))}{note}"
+            )
+        ]
+    problem = allowed.problem(value)
+    return [HyperparameterProblem(path, problem)] if problem else []
+
+
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 40
+_repr.maxlevel, _repr.maxlist, _repr.maxdict = 2, 4, 4
+
+
+def shown(value: Any) -> str:
+    """A value as an error message shows it: its repr, shortened when long."""
+    try:
+        text = _repr.repr(value)
+    except ValueError:  # an int of more than 4300 digits has no repr
+        text = f"<an integer of {value.bit_length()} bits>"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    """What a plan value is, as a message says it: 'a string', 'a yes/no value'..."""
+    names = {
+        bool: "a yes/no value",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        tuple: "a list",
+        dict: "a mapping",
+        type(None): "null",
+    }
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 @dataclass
@@ -87,12 +287,16 @@ class Measurement:
 
 
 def seed_everything(seed: int) -> None:
+    import torch
+
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
 
 
 def pick_device(wanted: str) -> torch.device:
+    import torch
+
     if wanted == "cuda" and not torch.cuda.is_available():
         raise TrainingError(
             "compute.device is cuda, but no CUDA device is available; use auto or cpu"
@@ -124,6 +328,8 @@ def collate(
     data: Encoded, idx: list[int], pad: int, device: torch.device
 ) -> dict[str, torch.Tensor]:
     """Dynamic padding: pad to the longest text in this batch, not to max_length."""
+    import torch
+
     width = max(len(data.ids[i]) for i in idx)
     ids = torch.full((len(idx), width), pad, dtype=torch.long)
     mask = torch.zeros((len(idx), width), dtype=torch.long)
@@ -139,8 +345,9 @@ def collate(
     }
 
 
-@torch.no_grad()
 def predict(model: Any, data: Encoded, cfg: Config, pad: int, device: torch.device) -> np.ndarray:
+    import torch
+
     model.eval()
     order = sorted(range(len(data.ids)), key=lambda i: len(data.ids[i]))
     preds = np.empty(len(order), dtype=np.int64)
@@ -148,7 +355,10 @@ def predict(model: Any, data: Encoded, cfg: Config, pad: int, device: torch.devi
         idx = order[start : start + cfg.eval_batch_size]
         batch = collate(data, idx, pad, device)
         batch.pop("labels")
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        with (
+            torch.no_grad(),
+            torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"),
+        ):
             logits = model(**batch).logits
         preds[idx] = logits.float().argmax(-1).cpu().numpy()
     return preds
@@ -168,7 +378,10 @@ def train(
     dist: Distributed = SINGLE,
 ) -> Measurement:
     """Fine-tune `model` in place, keeping the weights of the best validation epoch."""
+    import torch
     from transformers import get_linear_schedule_with_warmup
+
+    from . import checkpoint
 
     seed_everything(cfg.seed)
     data_rng = np.random.default_rng(cfg.seed)

@@ -10,6 +10,7 @@ from .analyze import analyze_command
 from .check import check
 from .diff import diff
 from .init import init
+from .measured import measured
 from .output import guarded
 from .plugins import plugins
 from .report import report
@@ -34,6 +35,7 @@ app.command()(guarded(roadmap))
 app.command()(guarded(diff))
 app.command()(guarded(report))
 app.command()(guarded(run))
+app.command()(guarded(measured))
 app.command()(guarded(serve))
 app.add_typer(workshop_app, name="workshop")
 app.command()(guarded(schema))

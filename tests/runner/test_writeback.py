@@ -10,7 +10,7 @@ import threading
 
 import pytest
 from ventureplan.planner.load import load_plan
-from ventureplan.planner.planfile import PlanFileError, append_record, splice
+from ventureplan.planner.planfile import append_record, record_yaml, splice
 from ventureplan.planner.records import TrainingRecord
 
 from tests.conftest import GOOD
@@ -71,20 +71,27 @@ def test_measured_block_in_the_middle_and_its_comment(tmp_path):
     text = (
         "schema: ventureplan/1\nmeasured: []   # runs go here\n\n# the budget\nbudget:\n  cash: 1\n"
     )
-    out = splice(text, "  - run: x\n    route: r\n")
+    x, y = _small(record(run="x", route="r")), _small(record(run="y", route="r"))
+    out = splice(text, x)
     assert out == (
-        "schema: ventureplan/1\nmeasured:  # runs go here\n  - run: x\n    route: r\n\n"
-        "# the budget\nbudget:\n  cash: 1\n"
+        "schema: ventureplan/1\nmeasured:    # runs go here\n"
+        + record_yaml(x)
+        + "\n# the budget\nbudget:\n  cash: 1\n"
     )
-    again = splice(out, "  - run: y\n    route: r\n")
-    assert "  - run: x\n    route: r\n  - run: y\n    route: r\n\n# the budget" in again
+    again = splice(out, y)
+    assert record_yaml(x) + record_yaml(y) + "\n# the budget" in again
+
+
+def _small(r):
+    return TrainingRecord(run=r.run, route=r.route, at=r.at)
 
 
 def test_missing_measured_is_added_at_the_end():
-    assert splice("name: x", "  - run: a\n") == "name: x\nmeasured:\n  - run: a\n"
+    r = _small(record(run="a", route="r"))
+    assert splice("name: x", r) == "name: x\nmeasured:\n" + record_yaml(r)
 
 
-def test_inline_measured_is_refused_and_the_plan_is_unchanged(tmp_path):
+def test_inline_measured_takes_the_record_inline(tmp_path):
     plan = tmp_path / "plan.yaml"
     original = (
         (GOOD / "small.yaml")
@@ -92,9 +99,10 @@ def test_inline_measured_is_refused_and_the_plan_is_unchanged(tmp_path):
         .replace("measured: []", "measured: [{run: a, route: minilm, at: 2027-01-01T00:00:00Z}]")
     )
     plan.write_text(original)
-    with pytest.raises(PlanFileError, match="block list"):
-        append_record(plan, record())
-    assert plan.read_text() == original
+    append_record(plan, record())
+    line = next(ln for ln in plan.read_text().splitlines() if ln.startswith("measured:"))
+    assert line.startswith("measured: [{run: a, route: minilm, at: 2027-01-01T00:00:00Z}, {")
+    assert [m.run for m in load_plan(plan).plan.measured] == ["a", "20270210T091500Z-minilm"]
 
 
 def test_json_plan(tmp_path):

@@ -1,0 +1,93 @@
+"""`ventureplan measured`: the plan's records, and adding one a run kept aside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from .. import planfile
+from ..errors import VenturePlanError
+from ..load import load_plan
+from ..records import Record, TrainingRecord
+from ..source import read
+from .options import JsonFlag, PlanFile
+from .output import echo, print_json, safe
+
+
+def _records(path: Path) -> list[Record]:
+    """The records in a file a run kept (`measured:` and a list, as in a plan), checked
+    like the plan's own. The file is read as data, never executed."""
+    data, where = read(path)
+    items = data.get("measured") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise VenturePlanError(f"{path}: expected `measured:` and a list of records")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(TrainingRecord.model_validate(item))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ("measured", i, *err["loc"])
+            line, col = where.locate(field)
+            dotted = ".".join(map(str, field))
+            raise VenturePlanError(f"{path}:{line}:{col}: {dotted}: {err['msg']}") from None
+    return out
+
+
+def measured(
+    plan: PlanFile,
+    add: Annotated[
+        Path | None,
+        typer.Option(
+            "--add",
+            help="Append the records in this file (runs/<id>/record.yaml, kept by a run "
+            "whose record could not be written) to the plan.",
+        ),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """List the plan's measured records; add one that a run kept aside.
+
+    Records are added through the same writer as `run`'s: atomically, validated first,
+    every other byte of the plan unchanged.
+
+    Example: ventureplan measured plan.yaml --add runs/20270210T091500Z-minilm/record.yaml
+    """
+    if add is not None:
+        have = {m.run for m in load_plan(plan).plan.measured}
+        records = _records(add)
+        dup = next((r.run for r in records if r.run in have), None)
+        if dup is not None:
+            raise VenturePlanError(f"{plan} already holds run {dup}; nothing was added")
+        for record in records:
+            planfile.append_record(plan, record)
+        echo(f"Added {', '.join(r.run for r in records)} to {plan}")
+        return
+    runs = load_plan(plan).plan.measured
+    rows: list[dict[str, Any]] = [
+        {
+            "run": m.run,
+            "kind": m.kind,
+            "route": m.route,
+            "at": m.document()["at"],
+            "metrics": m.metrics,
+        }
+        for m in runs
+    ]
+    if json_:
+        print_json({"file": str(plan), "measured": rows})
+        return
+    if not rows:
+        echo(f"{plan} holds no measured runs yet (ventureplan run {plan} adds one)")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("run", "kind", "route", "at", "metrics")
+    for r in rows:
+        metrics = ", ".join(f"{k} {v:.3f}" for k, v in r["metrics"].items())
+        table.add_row(safe(r["run"]), r["kind"], safe(r["route"]), r["at"], safe(metrics))
+    Console(highlight=False).print(table)
