@@ -96,7 +96,11 @@ def schedule(plan: Plan, net: Network | None = None) -> Schedule:
             slack=float(max(slack[p], 0.0)),
             critical=bool(critical[p]),
             milestone=task.milestone,
-            start_date=finishes[p] if task.milestone else starts[p],
+            # a task of no work (a milestone, or a zero estimate) happens the day its
+            # predecessors finish, never the day after
+            start_date=finishes[p]
+            if task.milestone or d[p] <= EPS
+            else min(starts[p], finishes[p]),
             finish_date=finishes[p],
         )
     return Schedule(

@@ -97,3 +97,27 @@ def test_empty_and_single_milestone():
     assert (s.duration, s.critical_path, s.finish_date) == (0, ["go"], dt.date(2027, 1, 4))
     s = schedule(make_plan([]))
     assert (s.duration, s.critical_path, s.tasks) == (0, [], [])
+
+
+def test_a_zero_duration_task_happens_the_day_its_predecessors_finish(tmp_path):
+    """A non-milestone task estimated at 0 days was shown finishing the day before it
+    started (start the next workday, finish the last one)."""
+    from ventureplan.planner.load import load_plan
+
+    from tests.conftest import GOOD
+
+    text = (
+        (GOOD / "small.yaml")
+        .read_text()
+        .replace(
+            "estimate: {optimistic: 3, likely: 5, pessimistic: 12}",
+            "estimate: {optimistic: 0, likely: 0, pessimistic: 0}",
+        )
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    plan = load_plan(path).plan
+    times = {t.id: t for t in schedule(plan).tasks}
+    assert times["data"].finish_date == dt.date(2027, 1, 13)
+    assert times["train"].start_date == times["train"].finish_date == dt.date(2027, 1, 13)
+    assert all(t.start_date <= t.finish_date for t in times.values())
