@@ -396,8 +396,10 @@ def append_record(path: Path, record: Record, *, dry_run: bool = False) -> Loade
 
 
 def number_text(value: float) -> str:
-    """A number as the plan shows it: 5, 0.25 (at most four decimals)."""
-    return f"{value:g}" if value == int(value) else f"{round(value, 4):g}"
+    """A number as the plan shows it: 5, 0.25, 12345.6789 (at most four decimals)."""
+    if value == int(value):
+        return str(int(value))
+    return f"{round(value, 4):.15g}"
 
 
 def set_numbers(
@@ -414,10 +416,12 @@ def set_numbers(
         assert before.plan is not None
         values.update(numbers(before.plan))
         lines = text.split("\n")
-        edits = []
-        for field, value in values.items():
-            line, col = before.source.locate(field)
-            edits.append((line - 1, col - 1, number_text(value)))
+        fields = list(values)
+        spots = before.source.locate_all([(f, False) for f in fields])  # one pass for all
+        edits = [
+            (line - 1, col - 1, number_text(values[f]))
+            for f, (line, col) in zip(fields, spots, strict=True)
+        ]
         for line, col, new in sorted(edits, reverse=True):
             m = NUMBER.match(lines[line], col)
             if m is None:

@@ -285,7 +285,7 @@ def _number(text: str, mark: Any) -> int | float:
     if digits > MAX_DIGITS:
         raise _Bad(
             "number-too-long",
-            f"a number with {digits:,} digits; no plan number needs more than {MAX_DIGITS}",
+            f"a number with {digits:,} digits; no number here needs more than {MAX_DIGITS}",
             mark,
             hint="quote it if it is text",
         )
@@ -435,11 +435,12 @@ def _build(events: Any) -> Any:
         cls = ev.__class__
         if cls is ScalarEvent:
             distinct += 1
-            tag = _tag_name(ev.tag)
-            if ev.style == '"' and _SURROGATE.search(ev.value):
+            tag = None if ev.tag is None else _tag_name(ev.tag)
+            style = ev.style
+            if style == '"' and _SURROGATE.search(ev.value):
                 ev.value = _unsurrogate(ev.value, ev.start_mark)
             if tag is None:
-                plain = ev.style is None or ev.style == ""
+                plain = not style
                 value = _plain(ev.value, ev.start_mark) if plain else ev.value
                 if (
                     plain
@@ -453,7 +454,22 @@ def _build(events: Any) -> Any:
                 value = _tagged_scalar(tag, ev.value, ev.start_mark)
             if ev.anchor is not None:
                 anchors[ev.anchor] = (value, 1)
-            add(value, 1, ev.start_mark)
+            if not stack or value is _MERGE:
+                add(value, 1, ev.start_mark)
+                continue
+            # the common case inline (most events are scalars): `add` for one node
+            top = stack[-1]
+            top.size += 1
+            if not top.is_map:
+                top.value.append(value)
+            elif top.key is _Open:
+                top.key, top.key_mark = value, ev.start_mark
+            elif top.key is _MERGE or top.key in top.value:
+                top.size -= 1
+                add(value, 1, ev.start_mark)
+            else:
+                top.value[top.key] = value
+                top.key = _Open
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
             distinct += 1
             if len(stack) >= MAX_DEPTH:
@@ -616,7 +632,7 @@ def _json_int(token: str) -> int:
         raise _JsonNumber(
             token,
             f"a number with {len(token.lstrip('-')):,} digits; "
-            f"no plan number needs more than {MAX_DIGITS}",
+            f"no number here needs more than {MAX_DIGITS}",
         )
     return int(token)
 
@@ -624,12 +640,12 @@ def _json_int(token: str) -> int:
 def _json_float(token: str) -> float:
     value = float(token)
     if len(token) > MAX_DIGITS + 10 or value in (float("inf"), float("-inf")):
-        raise _JsonNumber(token, f"{token[:40]} is too large a number for a plan")
+        raise _JsonNumber(token, f"{token[:40]} is too large a number")
     return value
 
 
 def _json_constant(token: str) -> float:
-    raise _JsonNumber(token, f"{token} is not JSON; a plan's numbers are finite")
+    raise _JsonNumber(token, f"{token} is not JSON: numbers must be finite")
 
 
 def _text_line_col(text: str, at: int) -> tuple[int, int]:

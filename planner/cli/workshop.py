@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import terminal_safe
 from .options import JsonFlag
 from .output import guarded, print_json
 from .output import safe as escape
@@ -21,14 +22,23 @@ workshop_app = typer.Typer(
 def estimates(
     plan: Annotated[Path, typer.Argument(help="The plan file.")],
     participants: Annotated[
-        str, typer.Option("--participants", "-p", help="Names, comma-separated.")
+        str,
+        typer.Option(
+            "--participants",
+            "-p",
+            help="Names, comma-separated. Each name goes into a file name, so it is 1 to 64 "
+            "letters, digits, '-', '_' or '.', starting with a letter or digit, and no two "
+            "differ only in case.",
+        ),
     ],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for the sheets (default: beside the plan).")
+        Path | None,
+        typer.Option("--out", help="An existing folder for the sheets (default: beside the plan)."),
     ] = None,
 ) -> None:
     """Write one estimate sheet per participant, pre-filled from the plan: every task's three
-    points and every risk's probability and impact.
+    points and every risk's probability and impact. Each goes to PLAN.estimates.NAME.yaml,
+    written whole or not at all; the names and the folder are checked before any is written.
 
     Example: ventureplan workshop estimates plan.yaml --participants ana,ben,chen
     """
@@ -38,7 +48,7 @@ def estimates(
     if not names:
         raise typer.BadParameter("name at least one participant", param_hint="--participants")
     for p in write_sheets(plan, names, out):
-        typer.echo(f"Wrote {p}")
+        typer.echo(f"Wrote {terminal_safe(p)}")
 
 
 @workshop_app.command()
@@ -56,6 +66,10 @@ def merge(
     """Combine the participants' sheets (the median of each number by default), write the
     merged numbers into the plan — only those numbers change in the file — and list where
     people disagree most, so the room discusses those first.
+
+    Every sheet is checked first: each number finite and in range, every line kept, one
+    sheet per participant. The merged plan is written only if it still checks and analyzes;
+    otherwise nothing changes and the reason is printed.
 
     Example: ventureplan workshop merge plan.yaml plan.estimates.*.yaml
     """

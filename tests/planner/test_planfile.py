@@ -102,6 +102,7 @@ def test_only_the_plan_file_writer_writes_plan_files():
     assert sorted(calls) == [
         ("planner/cli/report.py", "output"),  # the report, never the plan (-o)
         ("planner/cli/roadmap.py", "output"),
+        ("planner/execute.py", "kept"),  # runs/<id>/record.yaml, a record the plan refused
         ("planner/planfile.py", "path"),
         ("planner/planfile.py", "path"),
         ("planner/workshop/estimates.py", "path"),  # PLAN.estimates.WHO.yaml sheets
