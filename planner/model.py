@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from .defaults import EARLIEST_START, LATEST_START, Language
 from .fields import Days, Id, Money, Strict, Text
@@ -137,7 +137,7 @@ class Route(Strict):
         default_factory=dict,
         description="Optional grid: every combination of these values is trained; the best wins.",
     )
-    limits: dict[str, int] = Field(
+    limits: dict[str, StrictInt] = Field(
         default_factory=dict,
         description="Optional caps for a quick rehearsal, e.g. max_train_samples: 600.",
     )

@@ -7,7 +7,7 @@ import typer
 
 from ..errors import terminal_safe
 from .options import JsonFlag
-from .output import guarded, print_json
+from .output import echo, guarded, print_json
 from .output import safe as escape
 
 workshop_app = typer.Typer(
@@ -145,5 +145,5 @@ def new(
     def ask(text: str, default: str | None = None) -> str:
         return str(typer.prompt(text, default=default, show_default=bool(default)))
 
-    interview(plan, ask, typer.echo, lang)
-    typer.echo(f"Wrote {plan}. Next: ventureplan check {plan}")
+    interview(plan, ask, echo, lang)
+    echo(f"Wrote {plan}. Next: ventureplan check {plan}")

@@ -48,6 +48,7 @@ SMALL = (GOOD / "small.yaml").read_text("utf-8")
     ],
 )
 def test_absurd_numbers_are_located_errors(cli, small_plan, old, new, where, message):
+    # (and see test_limits_are_whole_numbers_not_text_or_true below)
     assert old in SMALL
     small_plan.write_text(SMALL.replace(old, new, 1))
     code, out, err = cli("check", small_plan)
@@ -98,3 +99,16 @@ def test_the_largest_allowed_numbers_analyse_to_strict_json(cli, small_plan):
     code, out, err = cli("analyze", small_plan, "--json", "-n", "500")
     assert code == 0, err
     json.loads(out, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+
+
+@pytest.mark.parametrize("value", ["true", "'600'", "600.5"])
+def test_limits_are_whole_numbers_not_text_or_true(cli, small_plan, value):
+    """`max_train_samples: true` used to become 1, and '600' 600, before the runner saw it."""
+    old = "    measures: [g-quality]\n  - id: tfidf"
+    assert old in SMALL
+    small_plan.write_text(
+        SMALL.replace(old, f"    limits: {{max_train_samples: {value}}}\n" + old, 1)
+    )
+    code, _, err = cli("check", small_plan)
+    assert code == 1 and err.startswith(f"{small_plan}:32:33: error: "), err
+    assert "routes[0].limits.max_train_samples: must be a valid integer" in err
