@@ -4,11 +4,32 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 # Tests never load the developer's own plugins, only those ventureplan ships.
 os.environ["VENTUREPLAN_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 
 TESTS = Path(__file__).parent
+
+# Hypothesis profiles (tests/fuzz/__init__.py says how to run each): "ci" is the default,
+# "fuzz" the long run, chosen with `pytest --hypothesis-profile=fuzz`. Every example runs
+# whole commands, so no deadline; failing examples are kept under .pytest_cache (ignored by
+# git) and replayed first on the next run.
+_PROFILE = {
+    "deadline": None,
+    "suppress_health_check": [
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+    "database": DirectoryBasedExampleDatabase(str(TESTS.parent / ".pytest_cache" / "hypothesis")),
+    "print_blob": True,
+}
+settings.register_profile("ci", max_examples=25, **_PROFILE)
+settings.register_profile("fuzz", max_examples=5_000, **_PROFILE)
+settings.load_profile("ci")
+
 GOOD = TESTS / "planner" / "good"
 BAD = TESTS / "planner" / "bad"
 
