@@ -144,6 +144,7 @@ def test_ctrl_c_during_a_report_is_one_line_not_a_traceback(tmp_path):
 
     from tests.conftest import GOOD
 
+    finished: list[float] = []
     for delay in (0.3, 0.8, 1.5, 2.5, 3.5):  # importing, analysing, rendering
         proc = subprocess.Popen(
             [
@@ -164,9 +165,17 @@ def test_ctrl_c_during_a_report_is_one_line_not_a_traceback(tmp_path):
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         time.sleep(delay)
+        if proc.poll() is not None:  # a fast machine finished first: nothing to interrupt
+            finished.append(delay)
+            (tmp_path / "r.pdf").unlink()
+            continue
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
         assert "Traceback" not in err, err
+        if proc.returncode == 0:  # it finished between the look and the signal
+            finished.append(delay)
+            (tmp_path / "r.pdf").unlink()
+            continue
         # -SIGINT: on a loaded machine the signal can land before the interpreter has set
         # its own handler; the default one ends the process silently, which is fine
         assert proc.returncode in (1, 130) or (proc.returncode == -signal.SIGINT and not err), (
@@ -174,3 +183,4 @@ def test_ctrl_c_during_a_report_is_one_line_not_a_traceback(tmp_path):
             err,
         )
         assert not (tmp_path / "r.pdf").exists()
+    assert len(finished) <= 2, finished  # the early ones always land mid-run
