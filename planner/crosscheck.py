@@ -170,6 +170,11 @@ def cross_check(plan: Plan) -> list[Finding]:
     )
     out += _refs(((("risks", i, "goal"), r.goal) for i, r in enumerate(plan.risks)), goals, "goal")
     out += _refs(
+        ((("goals", i, "delivered_by"), g.delivered_by) for i, g in enumerate(plan.goals)),
+        tasks,
+        "task",
+    )
+    out += _refs(
         ((("measured", i, "route"), m.route) for i, m in enumerate(plan.measured)), routes, "route"
     )
 

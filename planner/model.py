@@ -96,6 +96,16 @@ class Goal(Strict):
     relevant_to: str | None = Field(
         None, description="Relevant: why this goal matters to the venture or its customers."
     )
+    dataset: Text | None = Field(
+        None,
+        description="The data the goal is about (a routes[].dataset.source, e.g. builtin:NAME "
+        "or a file): a run on other data is shown but does not settle the goal.",
+    )
+    delivered_by: Id | None = Field(
+        None,
+        description="The task or milestone that delivers the goal: the deadline is compared "
+        "with its P80 finish (without it, with the whole plan's).",
+    )
 
 
 # --- routes ---------------------------------------------------------------------
@@ -223,6 +233,16 @@ Impact = Annotated[
 class Residual(Strict):
     probability: Probability
     impact: Impact
+    schedule_impact: Range3 | None = Field(
+        None,
+        description="Calendar units added when it occurs after the response (default: the "
+        "risk's schedule_impact scaled by residual impact / impact).",
+    )
+    cost_impact: Range3 | None = Field(
+        None,
+        description="Money lost when it occurs after the response (default: the risk's "
+        "cost_impact scaled by residual impact / impact).",
+    )
 
 
 class Risk(Strict):

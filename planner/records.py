@@ -90,6 +90,18 @@ class TrainingRecord(Open):
     goals: dict[str, GoalResult] = Field(default_factory=dict)
     training: Training = Field(default_factory=Training)
     forecast: Forecast = Field(default_factory=Forecast)
+    rehearsal: bool = Field(
+        False,
+        description="A capped run (--max-steps, limits, fewer epochs than planned): shown, "
+        "never counted as evidence.",
+    )
+    rehearsal_reasons: list[str] = Field(default_factory=list)
+    ignored: bool = Field(False, description="Set aside by the founder: shown, never counted.")
+
+    @property
+    def evidence(self) -> bool:
+        """Whether the record counts: neither a rehearsal nor set aside."""
+        return not (self.rehearsal or self.ignored)
 
     @field_validator("at")
     @classmethod
@@ -102,6 +114,9 @@ class TrainingRecord(Open):
         out: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
         out["goals"] = {k: v.model_dump(mode="json") for k, v in self.goals.items()}
         out["at"] = self.at.isoformat().replace("+00:00", "Z")
+        for key in ("rehearsal", "rehearsal_reasons", "ignored"):
+            if not out.get(key):
+                out.pop(key, None)  # written only when set: a record of evidence stays short
         return out
 
 
