@@ -1,11 +1,54 @@
-"""What the measured runs say about the plan, beside the founder's own numbers."""
+"""What the measured runs say about the plan, beside the founder's own numbers.
+
+Only evidence counts: a record that is neither a rehearsal (a capped run: `--max-steps`,
+`limits.max_train_samples`) nor set aside (`ignored`). A rehearsal is shown, labelled,
+and changes no number. A goal that names its data (`goals[].dataset`) is settled only by
+a run on that data; a run on other data is shown beside it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Plan
+from .builtins import DATASETS, builtin_name
+from .model import Plan, Route
 from .records import Record, goal_met
+
+
+@dataclass
+class Basis:
+    """What a verdict rests on, printed beside it."""
+
+    run: str
+    dataset: str | None
+    licence: str | None  # known for built-in data sets
+    commercial_use: bool | None
+    train: int | None
+    test: int | None
+    device: str | None
+    epochs: int | None
+    rehearsal: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+def basis(run: Record, route: Route | None) -> Basis:
+    source = route.dataset.source if route is not None else None
+    known = DATASETS.get(builtin_name(source) or "") if source else None
+    epochs = run.training.epochs
+    if epochs is None:
+        planned = run.hyperparameters.get("epochs")
+        epochs = planned if isinstance(planned, int) and not isinstance(planned, bool) else None
+    return Basis(
+        run=run.run,
+        dataset=source,
+        licence=known.licence if known else None,
+        commercial_use=known.commercial_use if known else None,
+        train=run.data.get("train"),
+        test=run.data.get("test"),
+        device=run.device,
+        epochs=epochs,
+        rehearsal=run.rehearsal,
+        reasons=list(run.rehearsal_reasons),
+    )
 
 
 @dataclass
@@ -18,6 +61,8 @@ class GoalEvidence:
     met: bool | None
     interval: tuple[float, float] | None
     p_miss: float | None  # share of bootstrap resamples on the wrong side of the target
+    settles: bool = True  # False: measured on data other than the goal's own
+    about: str | None = None  # the goal's data set, when it names one
 
 
 @dataclass
@@ -38,22 +83,40 @@ class Evidence:
     risks: list[RiskEvidence] = field(default_factory=list)
     training: dict[str, float] = field(default_factory=dict)
     forecast: dict[str, float] = field(default_factory=dict)
+    basis: Basis | None = None
+    rehearsal: bool = False
 
 
-def latest_runs(plan: Plan) -> list[Record]:
-    """The newest record for each route: the chosen route first, then in the plan's order."""
+def latest_runs(plan: Plan, *, rehearsals: bool = False) -> list[Record]:
+    """The newest evidence record for each route (the chosen route first, then in the
+    plan's order); with `rehearsals`, the newest rehearsal of each route instead, where it
+    is newer than the route's evidence. Ignored records are never listed."""
     newest: dict[str, Record] = {}
+    trial: dict[str, Record] = {}
     for m in plan.measured:
-        if m.route not in newest or m.at >= newest[m.route].at:
-            newest[m.route] = m
+        if m.ignored:
+            continue
+        pick = trial if m.rehearsal else newest
+        if m.route not in pick or m.at >= pick[m.route].at:
+            pick[m.route] = m
     routes = sorted(plan.routes, key=lambda r: not r.chosen)
+    if rehearsals:
+        return [
+            trial[r.id]
+            for r in routes
+            if r.id in trial and (r.id not in newest or trial[r.id].at > newest[r.id].at)
+        ]
     return [newest[r.id] for r in routes if r.id in newest]
 
 
-def gather(plan: Plan) -> list[Evidence]:
+def gather(plan: Plan, *, rehearsals: bool = False) -> list[Evidence]:
+    """What the newest evidence of each route says of each goal (with `rehearsals`, what
+    the newest rehearsals say, for showing only: they settle nothing)."""
     goals = {g.id: g for g in plan.goals}
+    routes = {r.id: r for r in plan.routes}
     out = []
-    for run in latest_runs(plan):
+    for run in latest_runs(plan, rehearsals=rehearsals):
+        route = routes.get(run.route)
         ev = Evidence(
             run.route,
             run.run,
@@ -61,6 +124,8 @@ def gather(plan: Plan) -> list[Evidence]:
             run.device,
             training=run.training.model_dump(exclude_none=True),
             forecast=run.forecast.model_dump(exclude_none=True),
+            basis=basis(run, route),
+            rehearsal=run.rehearsal,
         )
         for gid, goal in goals.items():
             result = run.goals.get(gid)
@@ -74,6 +139,8 @@ def gather(plan: Plan) -> list[Evidence]:
             if result is not None and result.p_miss is not None and result.target == target:
                 p_miss = result.p_miss  # only valid for the target it was measured against
             interval = run.intervals.get(goal.metric) if goal.metric else None
+            on = route.dataset.source if route is not None else None
+            settles = not run.rehearsal and (goal.dataset is None or goal.dataset == on)
             ev.goals.append(
                 GoalEvidence(
                     goal=gid,
@@ -84,10 +151,12 @@ def gather(plan: Plan) -> list[Evidence]:
                     met=goal_met(value, target, goal.direction),
                     interval=tuple(interval) if interval else None,  # type: ignore[arg-type]
                     p_miss=p_miss,
+                    settles=settles,
+                    about=goal.dataset,
                 )
             )
             for risk in plan.risks:
-                if risk.goal == gid and p_miss is not None:
+                if risk.goal == gid and p_miss is not None and settles:
                     ev.risks.append(RiskEvidence(risk.id, gid, risk.probability, p_miss))
         out.append(ev)
     return out

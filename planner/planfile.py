@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from dataclasses import field as _field
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +233,20 @@ class _Measured:
     last: int = 0  # just after the list's last item
     last_column: int = 0  # the column `last` is at
     column: int = 0  # a block list's `-`
+    key_end: int = 0  # just after the `measured` key
+    entries: list[_Entry] = _field(default_factory=list)
+
+
+@dataclass
+class _Entry:
+    """One record in the list: where it starts and ends, and its `ignored` value if any."""
+
+    start: int
+    column: int
+    flow: bool
+    last: int = 0
+    last_column: int = 0
+    ignored: tuple[int, int] | None = None
 
 
 def _find_measured(text: str) -> _Measured:
@@ -253,6 +268,7 @@ def _find_measured(text: str) -> _Measured:
     want = False  # the next root-level value is measured's
     inside = False  # within measured's list
     first_column = 0
+    ignored_key = False
     for ev in events(text):
         cls = ev.__class__
         opens = cls is MappingStartEvent or cls is SequenceStartEvent
@@ -269,6 +285,7 @@ def _find_measured(text: str) -> _Measured:
                     want = cls is ScalarEvent and ev.value == "measured"
                     if want:
                         spot.key_column = ev.start_mark.column
+                        spot.key_end = ev.end_mark.index
                 elif want:
                     spot.start, spot.end = ev.start_mark.index, ev.end_mark.index
                     if cls is SequenceStartEvent:
@@ -280,9 +297,20 @@ def _find_measured(text: str) -> _Measured:
                     else:
                         spot.kind = "other"
             elif len(stack) == 2 and inside:
-                spot.items += 1  # type: ignore[union-attr]
+                assert spot is not None
+                spot.items += 1
+                entry = _Entry(ev.start_mark.index, ev.start_mark.column, not opens)
+                entry.flow = entry.flow or bool(getattr(ev, "flow_style", False))
+                spot.entries.append(entry)
+            elif len(stack) == 3 and inside and spot is not None and stack[-1][0]:
+                if stack[-1][1]:  # a key of a record
+                    ignored_key = cls is ScalarEvent and ev.value == "ignored"
+                elif ignored_key and cls is ScalarEvent:
+                    spot.entries[-1].ignored = (ev.start_mark.index, ev.end_mark.index)
             if not opens:
                 last, last_column = ev.end_mark.index, ev.end_mark.column
+                if len(stack) == 2 and inside and spot is not None:
+                    spot.entries[-1].last, spot.entries[-1].last_column = last, last_column
             if stack and stack[-1][0]:
                 stack[-1][1] = not stack[-1][1]
             if opens:
@@ -298,6 +326,8 @@ def _find_measured(text: str) -> _Measured:
                 spot.root_last = last  # before the root's own `}`
             if flow:
                 last, last_column = ev.end_mark.index, ev.end_mark.column
+            if len(stack) == 2 and inside and spot is not None:
+                spot.entries[-1].last, spot.entries[-1].last_column = last, last_column
     if spot is None:
         raise PlanFileError("the plan is not a mapping of fields")
     spot.first_column = first_column
@@ -390,6 +420,87 @@ def append_record(path: Path, record: Record, *, dry_run: bool = False) -> Loade
         return None
 
     return _edit(path, change, check, dry_run=dry_run)
+
+
+def _record_index(before: Before, run: str) -> int:
+    runs = [
+        m.get("run") if isinstance(m, dict) else None for m in before.data.get("measured") or []
+    ]
+    if run not in runs:
+        listed = ", ".join(str(r) for r in runs) or "none"
+        raise PlanFileError(f"no run {run!r} in `measured` (runs: {listed})")
+    return runs.index(run)
+
+
+def _record_edit(
+    path: Path,
+    run: str,
+    edit: Callable[[str, _Measured, int], str],
+    expect: Callable[[list[Any], int], list[Any]],
+) -> LoadedPlan:
+    where: list[int] = []
+
+    def change(text: str, before: Before) -> tuple[str, list[FieldPath]]:
+        i = _record_index(before, run)
+        where.append(i)
+        return edit(text, _find_measured(text), i), [("measured",)]
+
+    def check(before: Before, after: LoadedPlan) -> str | None:
+        old = list(before.data.get("measured") or [])
+        if (after.data.get("measured") or []) != expect(old, where[0]):
+            return "the edit would change more than that record"
+        return None
+
+    return _edit(path, change, check)
+
+
+def set_ignored(path: Path, run: str) -> LoadedPlan:
+    """Mark the record of `run` `ignored: true`: shown, never counted. Nothing else moves."""
+
+    def edit(text: str, spot: _Measured, i: int) -> str:
+        entry = spot.entries[i]
+        if entry.ignored is not None:
+            lo, hi = entry.ignored
+            return text[:lo] + "true" + text[hi:]
+        if entry.flow:
+            pair = '"ignored": true' if spot.flow_root or _is_json(path) else "ignored: true"
+            close = text.rindex("}", 0, entry.last)
+            return text[:close].rstrip(" ") + ", " + pair + text[close:]
+        text, at = _line_after(text, entry.last, entry.last_column)
+        return text[:at] + " " * entry.column + "ignored: true\n" + text[at:]
+
+    def expect(old: list[Any], i: int) -> list[Any]:
+        return [{**m, "ignored": True} if j == i else m for j, m in enumerate(old)]
+
+    return _record_edit(path, run, edit, expect)
+
+
+def drop_record(path: Path, run: str) -> LoadedPlan:
+    """Remove the record of `run` from `measured`; every other byte stays."""
+
+    def edit(text: str, spot: _Measured, i: int) -> str:
+        entries, entry = spot.entries, spot.entries[i]
+        if spot.kind == "flow":
+            if len(entries) == 1:
+                return text[: entry.start] + text[entry.last :]
+            if i > 0:
+                return text[: entries[i - 1].last] + text[entry.last :]
+            return text[: entry.start] + text[entries[1].start :]
+        start = text.rfind("\n", 0, entry.start) + 1  # the line of its `-`
+        if i + 1 < len(entries):
+            end = text.rfind("\n", 0, entries[i + 1].start) + 1
+        else:
+            text, end = _line_after(text, entry.last, entry.last_column)
+        text = text[:start] + text[end:]
+        if len(entries) == 1:  # the list is empty now: `measured: []`
+            colon = text.index(":", spot.key_end)
+            text = text[: colon + 1] + " []" + text[colon + 1 :]
+        return text
+
+    def expect(old: list[Any], i: int) -> list[Any]:
+        return old[:i] + old[i + 1 :]
+
+    return _record_edit(path, run, edit, expect)
 
 
 # --- numbers and sections --------------------------------------------------------------

@@ -272,7 +272,26 @@ def make_record(
         goals=found.goals,
         training=found.training,
         forecast=found.forecast,
+        rehearsal=bool(reasons := rehearsal_reasons(run, best)),
+        rehearsal_reasons=reasons,
     )
+
+
+def rehearsal_reasons(run: Prepared, best: Best) -> list[str]:
+    """Why the run is a rehearsal, not evidence: it was capped (early stopping on the
+    validation score is not a cap: the run ended where training said it should)."""
+    reasons = []
+    cfg, m = best.config, best.measurement
+    if cfg.max_steps is not None and m.steps >= cfg.max_steps:
+        reasons.append(
+            f"stopped by --max-steps {cfg.max_steps} after {m.epochs_run} of {cfg.epochs} epochs"
+        )
+    if len(run.data.train) < run.data.full_train:
+        reasons.append(
+            f"trained on {len(run.data.train):,} of {run.data.full_train:,} training examples "
+            "(routes.limits.max_train_samples)"
+        )
+    return reasons
 
 
 def run_id(route: Route, now: dt.datetime, runs: Path) -> str:

@@ -47,15 +47,33 @@ def measured(
             "whose record could not be written) to the plan.",
         ),
     ] = None,
+    ignore: Annotated[
+        str | None,
+        typer.Option("--ignore", help="Mark this run `ignored: true`: shown, never counted."),
+    ] = None,
+    drop: Annotated[
+        str | None, typer.Option("--drop", help="Remove this run's record from the plan.")
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
-    """List the plan's measured records; add one that a run kept aside.
+    """List the plan's measured records (a rehearsal or an ignored record is shown but
+    never counted as evidence); set one aside, remove one, or add one a run kept aside.
 
-    Records are added through the same writer as `run`'s: atomically, validated first,
+    Every change goes through the same writer as `run`'s: atomically, validated first,
     every other byte of the plan unchanged.
 
-    Example: ventureplan measured plan.yaml --add runs/20270210T091500Z-minilm/record.yaml
+    Example: ventureplan measured plan.yaml --ignore 20270210T091500Z-minilm
     """
+    if sum(x is not None for x in (add, ignore, drop)) > 1:
+        raise typer.BadParameter("give one of --add, --ignore and --drop")
+    if ignore is not None:
+        planfile.set_ignored(plan, ignore)
+        echo(f"Marked {ignore} ignored in {plan}: it is shown, never counted")
+        return
+    if drop is not None:
+        planfile.drop_record(plan, drop)
+        echo(f"Removed {drop} from {plan}")
+        return
     if add is not None:
         have = {m.run for m in load_plan(plan).plan.measured}
         records = _records(add)
@@ -73,6 +91,10 @@ def measured(
             "kind": m.kind,
             "route": m.route,
             "at": m.document()["at"],
+            "rehearsal": m.rehearsal,
+            "ignored": m.ignored,
+            "evidence": m.evidence,
+            "rehearsal_reasons": m.rehearsal_reasons,
             "metrics": m.metrics,
         }
         for m in runs
@@ -86,8 +108,12 @@ def measured(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("run", "kind", "route", "at", "metrics")
+    table = Table("run", "kind", "route", "at", "counts", "metrics")
     for r in rows:
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in r["metrics"].items())
-        table.add_row(safe(r["run"]), r["kind"], safe(r["route"]), r["at"], safe(metrics))
+        counts = "ignored" if r["ignored"] else "rehearsal" if r["rehearsal"] else "evidence"
+        table.add_row(safe(r["run"]), r["kind"], safe(r["route"]), r["at"], counts, safe(metrics))
     Console(highlight=False).print(table)
+    for r in rows:
+        if r["rehearsal_reasons"]:
+            echo(f"{r['run']}: rehearsal: {'; '.join(r['rehearsal_reasons'])}")

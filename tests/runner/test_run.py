@@ -212,3 +212,23 @@ def test_a_path_as_run_id_is_refused_before_any_work(runner_plan, monkeypatch):
     with pytest.raises(VenturePlanError, match="VENTUREPLAN_RUN_ID 'a/b' is not a run id"):
         run_plan(runner_plan)
     assert not (runner_plan.parent / "runs").exists()
+
+
+def test_a_capped_run_is_a_rehearsal_with_its_reasons(runner_plan):
+    """--max-steps and limits.max_train_samples make a rehearsal: shown, never evidence."""
+    full = run_plan(runner_plan)
+    assert full.rehearsal is False and full.rehearsal_reasons == []
+    capped = run_plan(runner_plan, max_steps=3)
+    assert capped.rehearsal is True
+    assert capped.rehearsal_reasons == ["stopped by --max-steps 3 after 1 of 12 epochs"]
+    runner_plan.write_text(
+        runner_plan.read_text().replace(
+            "    measures:", "    limits: {max_train_samples: 30}\n    measures:"
+        )
+    )
+    few = run_plan(runner_plan, max_steps=2)
+    assert few.rehearsal_reasons == [
+        "stopped by --max-steps 2 after 1 of 12 epochs",
+        "trained on 30 of 84 training examples (routes.limits.max_train_samples)",
+    ]
+    assert few.document()["rehearsal"] is True and "rehearsal" not in full.document()
