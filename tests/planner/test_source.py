@@ -162,9 +162,7 @@ def test_deep_nesting_is_refused_without_a_crash(tmp_path, depth):
 
 
 def test_json_numbers_and_constants_are_bounded():
-    assert (
-        error('{"a": NaN}', as_json=True).message == "NaN is not JSON: numbers must be finite"
-    )
+    assert error('{"a": NaN}', as_json=True).message == "NaN is not JSON: numbers must be finite"
     f = error('{\n "a": -Infinity}', as_json=True)
     assert (f.code, f.line, f.column) == ("json-number", 2, 7)
     assert error('{"a": 1e999}', as_json=True).code == "json-number"
