@@ -6,13 +6,16 @@ contract depends on data types only: the plan, its records and the result types.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:  # types only: `import ventureplan.planner` stays as light as pluggy
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
+
+    from pydantic import BaseModel
 
     from .errors import Finding
     from .model import Plan, Risk, Route
@@ -24,9 +27,40 @@ if TYPE_CHECKING:  # types only: `import ventureplan.planner` stays as light as 
     # (plan, route, plan file, options) -> the record to write back; None on a process
     # that does not report (a torchrun worker other than rank 0).
     RouteKind = Callable[[Plan, Route, Path, Options], Record | None]
+    # (plan, route, the plan's folder) -> findings whose paths start inside the route,
+    # e.g. ("dataset", "text"); `check` puts ("routes", i) in front.
+    RouteCheck = Callable[[Plan, Route, Path], list[Finding]]
 
 hookspec = pluggy.HookspecMarker("ventureplan")
 hookimpl = pluggy.HookimplMarker("ventureplan")
+
+
+@dataclass(frozen=True)
+class RouteParameters:
+    """What the routes of one kind may say, answered by the `route_parameters` hook: `check`
+    validates each route of that kind against it, and `ventureplan schema` shows it.
+
+    Each part is optional; a part left at None is not checked.
+
+    - hyperparameters: a Pydantic model of one combination of `routes[].hyperparameters`
+      (every field needs a default, or the plan must set it); every value of each
+      `routes[].search` list is validated as that field. Unknown names are errors when the
+      model forbids extra fields (`model_config = ConfigDict(extra="forbid")`).
+    - limits: a Pydantic model of `routes[].limits`.
+    - metrics: the goal metrics a run of this kind measures; a goal in the route's
+      `measures` with another metric is an error.
+    - check: more checks of a route of this kind (its data, say): (plan, route, the plan's
+      folder) -> findings whose paths start inside the route, e.g. ("dataset", "text").
+      It must not block or read without bound; an exception it raises is a warning naming
+      the plugin.
+    - description: one line about the kind, for the schema.
+    """
+
+    hyperparameters: type[BaseModel] | None = None
+    limits: type[BaseModel] | None = None
+    metrics: Sequence[str] | None = None
+    check: RouteCheck | None = None
+    description: str | None = None
 
 
 @hookspec
@@ -72,4 +106,13 @@ def renderers() -> dict[str, Renderer] | None:
 
 @hookspec
 def route_kinds() -> dict[str, RouteKind] | None:
-    """Return runners by route kind (`routes[].task`), each returning a typed record."""
+    """Return runners by route kind (`routes[].task`), each returning a typed record. What a
+    kind's routes may hold is told apart, by `route_parameters`."""
+
+
+@hookspec
+def route_parameters() -> dict[str, RouteParameters | type[BaseModel]] | None:
+    """Return, by route kind, what its routes may say (a RouteParameters; a bare Pydantic
+    model stands for the hyperparameters alone). `check` validates the routes of each kind
+    against it, `ventureplan schema` includes it; a kind no plugin describes is not checked.
+    The first plugin to describe a kind keeps it."""

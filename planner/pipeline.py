@@ -19,6 +19,7 @@ from .load import LoadedPlan, load_plan
 from .plugin_manager import Manager, collect, findings, get_plugin_manager, load_failures
 from .report import labels
 from .results import Analysis, Report
+from .routecheck import route_findings
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -45,11 +46,13 @@ class Outcome:
 
 
 def lint(loaded: LoadedPlan, pm: Manager | None = None) -> list[Finding]:
-    """Every plugin's `plan_checks`, located; plugins that failed to load or raised are
-    warnings."""
+    """Every plugin's `plan_checks`, and each route checked against what its kind takes
+    (`route_parameters`: hyperparameters, search values, limits, goal metrics, data file),
+    located; plugins that failed to load or raised are warnings."""
     pm = pm or get_plugin_manager()
     failures = load_failures(pm)
     found = findings(pm, "plan_checks", failures, plan=loaded.plan)
+    found += route_findings(loaded.plan, Path(loaded.file).parent, pm, failures)
     return loaded.place(failures + found)
 
 

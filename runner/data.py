@@ -55,6 +55,8 @@ SPACE = re.compile(r"\s+")
 FIELD_LIMIT = 1 << 20  # characters in one CSV field (1 MiB of ASCII); longer is a DataError
 MIN_PER_CLASS = 5  # examples of each class, so that each split can get some
 LIMIT = "routes.limits.max_train_samples"
+SUFFIXES = (".csv", ".jsonl", ".ndjson")
+HEADER_BYTES = 1 << 20  # the most read_header reads of a data file (1 MiB)
 
 
 @dataclass
@@ -116,7 +118,7 @@ def _open(path: Path) -> IO[bytes]:
             f"{path}: not a regular file (a pipe, socket or device; routes.dataset.source): "
             "save the data as a .csv or .jsonl file"
         )
-    if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson"):
+    if path.suffix.lower() not in SUFFIXES:
         raise DataError(f"{path}: use a .csv or .jsonl file, or {known(DATASETS)}")
     try:  # non-blocking, in case the path was swapped for a FIFO since the stat
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -304,6 +306,133 @@ def iter_rows(spec: Dataset, base: Path) -> Iterator[tuple[str, str]]:
 
 def load_rows(spec: Dataset, base: Path) -> list[tuple[str, str]]:
     return list(iter_rows(spec, base))
+
+
+# --- the header only, for `check` ---------------------------------------------------
+
+
+class NoDataFile(DataError):
+    """The data file does not exist (yet): `check` warns, `run` stops."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path}: no such data file (routes.dataset.source)")
+
+
+@dataclass
+class Header:
+    """The columns of a data file, as far as its first HEADER_BYTES tell."""
+
+    path: Path  # where the file is
+    name: str  # routes.dataset.source, as the plan writes it: how messages name the file
+    columns: list[str]  # CSV: the header row, in order; JSONL: the keys of the objects read
+    complete: bool  # every column is known (CSV: always; JSONL: the whole file was read)
+    objects: int = 0  # JSONL: the objects read
+
+    def problem(self, name: str, what: str) -> str | None:
+        """Why `run` cannot find the column `name` for the `what` (text or label), or None."""
+        where = [i for i, col in enumerate(self.columns) if col == name]
+        if len(where) > 1:
+            return (
+                f"the column {name!r} for the {what} appears {len(where)} times in "
+                f"{self.name} (columns {', '.join(str(i + 1) for i in where)}); "
+                "rename all but one"
+            )
+        if where:
+            return None
+        shown = [repr(c) if len(c) <= 40 else repr(c[:37] + "...") for c in self.columns[:20]]
+        listed = ", ".join(shown) or "none"
+        if len(shown) < len(self.columns):
+            listed += f" ({len(self.columns)} in all)"
+        seen = "" if self.complete else f" in the first {self.objects} objects"
+        return f"{self.name} has no column {name!r} for the {what}{seen}; columns: {listed}"
+
+
+def read_header(spec: Dataset, base: Path, limit: int | None = None) -> Header | None:
+    """The columns of the route's data file, reading at most `limit` bytes of it (default
+    HEADER_BYTES): a CSV's header row, the keys of a JSONL file's objects in those bytes.
+    None for a built-in data set, or where the first line does not fit in `limit`.
+
+    A missing file is NoDataFile; anything `run` would refuse in these bytes (a folder or a
+    pipe, another suffix, bytes that are not UTF-8, a line that is not a JSON object) is a
+    DataError saying so, naming the file as the plan writes it (the same message wherever
+    the plan's folder is). Regular files only, opened without blocking (_open's checks)."""
+    if builtin_name(spec.source) is not None:
+        return None
+    limit = HEADER_BYTES if limit is None else limit
+    shown = spec.source
+    path = Path(spec.source)
+    path = path if path.is_absolute() else base / path
+    if path.suffix.lower() not in SUFFIXES:
+        raise DataError(f"{shown}: use a .csv or .jsonl file, or {known(DATASETS)}")
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise NoDataFile(path) from None
+    except (OSError, ValueError):
+        pass  # _open says what is wrong
+    try:
+        with _open(path) as raw:
+            head = raw.read(limit + 1)
+    except DataError as exc:
+        raise DataError(str(exc).replace(str(path), shown, 1)) from None
+    except OSError as exc:
+        raise DataError(f"{shown}: cannot read the data file ({exc.strerror})") from None
+    whole = len(head) <= limit
+    head = head[:limit].removeprefix(codecs.BOM_UTF8)
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
+    except UnicodeDecodeError as exc:
+        line = head[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{shown}:{line}: the file is not UTF-8 (byte 0x{head[exc.start]:02X}); "
+            "save it as UTF-8"
+        ) from None
+    csv_file = path.suffix.lower() == ".csv"
+    if not whole:  # only the lines that end inside the bytes read
+        end = max(text.rfind("\n"), text.rfind("\r") if csv_file else -1)
+        if end < 0:
+            return None
+        text = text[: end + 1]
+    if csv_file:
+        return _csv_header(path, shown, text, whole)
+    return _jsonl_header(path, shown, text, whole)
+
+
+def _csv_header(path: Path, shown: str, text: str, whole: bool) -> Header | None:
+    previous = csv.field_size_limit(FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None) or []
+        # Cut short, the header is whole only where another row starts after it (a quoted
+        # field left open at the cut would run to the end of the bytes read).
+        if not whole and next(reader, None) is None:
+            return None
+    except csv.Error as exc:
+        if not whole:
+            return None
+        raise DataError(f"{shown}:{reader.line_num}: not valid CSV ({exc})") from None
+    finally:
+        csv.field_size_limit(previous)
+    return Header(path, shown, header, complete=True)
+
+
+def _jsonl_header(path: Path, shown: str, text: str, whole: bool) -> Header:
+    keys: dict[str, None] = {}  # in the order first seen
+    objects = 0
+    for i, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise DataError(f"{shown}:{i}: not a JSON object ({why})") from None
+        if not isinstance(item, dict):
+            raise DataError(f"{shown}:{i}: each line must be a JSON object")
+        objects += 1
+        keys.update(dict.fromkeys(item))
+    return Header(path, shown, list(keys), complete=whole, objects=objects)
 
 
 # --- cleaning and splitting -------------------------------------------------------

@@ -140,7 +140,6 @@ def check_hyperparameters(route: Route) -> list[HyperparameterProblem]:
     problems: list[HyperparameterProblem] = []
     for name, value in route.hyperparameters.items():
         problems += _check_value(("hyperparameters", name), name, value)
-    combinations = 1
     for name, values in route.search.items():
         if name not in HYPERPARAMETERS:
             problems += _check_value(("search", name), name, None)
@@ -153,22 +152,43 @@ def check_hyperparameters(route: Route) -> list[HyperparameterProblem]:
                 )
             )
             continue
-        if not values:
-            problems.append(
-                HyperparameterProblem(("search", name), "an empty list; give one value or more")
-            )
+        problems += _empty(name, values)
         for i, value in enumerate(values):
             problems += _check_value(("search", name, i), name, value)
-        combinations *= len(values)
-    if combinations > MAX_COMBINATIONS:
-        problems.append(
-            HyperparameterProblem(
-                ("search",),
-                f"{combinations} combinations, each one model to train; "
-                f"at most {MAX_COMBINATIONS} are allowed",
-            )
+    return problems + _too_many(route.search)
+
+
+def check_grid(route: Route) -> list[HyperparameterProblem]:
+    """The problems of the search grid as a whole, which no single value has: an empty list,
+    more combinations than MAX_COMBINATIONS (check_hyperparameters reports these too, among
+    the problems of each value)."""
+    problems: list[HyperparameterProblem] = []
+    for name, values in route.search.items():
+        if name in HYPERPARAMETERS and isinstance(values, list | tuple):
+            problems += _empty(name, values)
+    return problems + _too_many(route.search)
+
+
+def _empty(name: str, values: list[Any] | tuple[Any, ...]) -> list[HyperparameterProblem]:
+    if values:
+        return []
+    return [HyperparameterProblem(("search", name), "an empty list; give one value or more")]
+
+
+def _too_many(search: Mapping[str, Any]) -> list[HyperparameterProblem]:
+    combinations = 1
+    for name, values in search.items():
+        if name in HYPERPARAMETERS and isinstance(values, list | tuple):
+            combinations *= len(values)
+    if combinations <= MAX_COMBINATIONS:
+        return []
+    return [
+        HyperparameterProblem(
+            ("search",),
+            f"{combinations} combinations, each one model to train; "
+            f"at most {MAX_COMBINATIONS} are allowed",
         )
-    return problems
+    ]
 
 
 def refuse(problems: list[HyperparameterProblem]) -> None:

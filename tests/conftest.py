@@ -34,6 +34,13 @@ GOOD = TESTS / "planner" / "good"
 BAD = TESTS / "planner" / "bad"
 
 
+def with_data(plan: Path) -> Path:
+    """`plan`, with the small plan's data file (tickets.csv: a header and a few rows) put
+    beside it, so that `check` finds it and reports only what a test is about."""
+    (plan.parent / "tickets.csv").write_bytes((GOOD / "tickets.csv").read_bytes())
+    return plan
+
+
 @pytest.fixture
 def small_plan(tmp_path: Path) -> Path:
     """A copy of the small valid plan that a test may edit."""

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import BAD, GOOD
+from tests.conftest import BAD, GOOD, with_data
 
 
 def test_json_has_every_documented_key(cli):
@@ -74,6 +74,7 @@ def test_invalid_plan_stops_at_validation(cli):
 
 
 def test_deadline_and_cash_lints_need_the_simulation(cli, small_plan):
+    with_data(small_plan)  # only the lints of the simulation are found
     text = (
         small_plan.read_text()
         .replace("deadline: 2027-03-31", "deadline: 2027-01-20")

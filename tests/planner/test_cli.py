@@ -8,6 +8,8 @@ import sys
 import pytest
 from ventureplan.planner.starters import examples
 
+from tests.conftest import with_data
+
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("example", examples())
@@ -67,6 +69,7 @@ def test_init_into_missing_folder(cli, tmp_path):
 
 
 def test_check_human_output_lists_warnings_with_fixes(cli, small_plan):
+    with_data(small_plan)  # the deadline's warning is the only one
     text = small_plan.read_text().replace("    deadline: 2027-03-31\n", "")
     small_plan.write_text(text)
     code, out, err = cli("check", small_plan)
@@ -77,6 +80,7 @@ def test_check_human_output_lists_warnings_with_fixes(cli, small_plan):
 
 
 def test_check_json_is_only_json(cli, small_plan):
+    with_data(small_plan)  # nothing to report: its data file exists too
     code, out, err = cli("check", "--json", small_plan)
     assert code == 0
     assert json.loads(out) == {

@@ -10,7 +10,7 @@ import pytest
 from ventureplan.planner.evidence import gather, latest_runs
 from ventureplan.planner.load import load_plan
 
-from tests.conftest import GOOD
+from tests.conftest import GOOD, with_data
 from tests.planner.test_record_writeback import inserted_once
 
 MEASURED = (GOOD / "measured.yaml").read_text("utf-8")
@@ -38,7 +38,7 @@ def numbers(cli, path) -> dict:
 
 def test_a_rehearsal_on_a_plan_without_evidence_changes_no_number(cli, tmp_path):
     plain = tmp_path / "plain.yaml"
-    plain.write_text(SMALL)
+    with_data(plain).write_text(SMALL)  # the data file exists: the plans have no findings
     rehearsed = tmp_path / "rehearsed.yaml"
     rehearsed.write_text(SMALL.replace("measured: []", "measured:\n" + REHEARSAL))
     assert numbers(cli, rehearsed) == numbers(cli, plain)
@@ -47,7 +47,7 @@ def test_a_rehearsal_on_a_plan_without_evidence_changes_no_number(cli, tmp_path)
 
 def test_a_rehearsal_after_an_evidence_run_does_not_flip_the_verdict(cli, tmp_path):
     before = tmp_path / "before.yaml"
-    before.write_text(MEASURED)
+    with_data(before).write_text(MEASURED)  # the data file exists: the plans have no findings
     after = tmp_path / "after.yaml"
     after.write_text(MEASURED + REHEARSAL)
     plan = load_plan(after).plan

@@ -4,6 +4,14 @@ import pytest
 from ventureplan.planner.pipeline import check as check_file
 from ventureplan.plugins.licences import forbids_commercial_use
 
+from tests.conftest import with_data
+
+
+@pytest.fixture(autouse=True)
+def _data_file(small_plan):
+    """The plan's data file exists, so the findings are the licence lints alone."""
+    with_data(small_plan)
+
 
 @pytest.mark.parametrize(
     ("licence", "forbidden"),

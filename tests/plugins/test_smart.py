@@ -5,6 +5,14 @@ from __future__ import annotations
 import pytest
 from ventureplan.planner.pipeline import check as check_file
 
+from tests.conftest import with_data
+
+
+@pytest.fixture(autouse=True)
+def _data_file(small_plan):
+    """The plan's data file exists, so the findings are the SMART lints alone."""
+    with_data(small_plan)
+
 
 def _check(path, old, new):
     text = path.read_text()
@@ -124,6 +132,8 @@ def test_accepting_a_medium_risk_needs_no_trigger(small_plan):
 
 
 def test_business_goal_metric_needs_no_route(small_plan):
+    # No route measures it (one that did would be an error: no run measures paying customers).
+    _check(small_plan, "    measures: [g-quality]\n", "")
     findings = _check(
         small_plan,
         "    metric: macro_f1\n    target: 0.85\n",

@@ -1,0 +1,319 @@
+"""Each route checked against what its kind takes: the `route_parameters` hook says, per
+route kind, which hyperparameters, search values and limits its routes may hold (Pydantic
+models), which goal metrics a run measures, and any further check of its own (the data
+file, say). A route whose kind no plugin runs is a warning; a kind no plugin describes is
+not checked, as before the hook.
+
+The planner knows no kind itself: the built-in one (plugins/textclass.py) answers the hook
+like any other plugin. A plugin whose models or check raise is a warning naming it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Finding
+from .errors import Path as FieldPath
+from .hookspecs import RouteParameters
+from .model import Plan, Route
+from .plugin_manager import FIX_PLUGIN, Manager, answers, failure
+from .validate import SUGGESTIONS, suggest
+
+Near = Callable[[str, list[str]], str | None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A route kind as one plugin describes it."""
+
+    name: str
+    plugin: str
+    parameters: RouteParameters
+
+
+def _bad_answer(plugin: str, what: str) -> Finding:
+    return Finding(
+        "plugin-failed",
+        f"plugin '{plugin}' answered route_parameters with {what}",
+        severity="warning",
+        plugin=plugin,
+        hint=FIX_PLUGIN,
+    )
+
+
+def _model(value: Any) -> bool:
+    return value is None or (isinstance(value, type) and issubclass(value, BaseModel))
+
+
+def _parameters(value: Any) -> RouteParameters | str:
+    """A plugin's answer for one kind as RouteParameters, or what is wrong with it."""
+    if isinstance(value, type) and issubclass(value, BaseModel):
+        return RouteParameters(hyperparameters=value)
+    if not isinstance(value, RouteParameters):
+        return f"{type(value).__name__}, not RouteParameters or a Pydantic model"
+    if not (_model(value.hyperparameters) and _model(value.limits)):
+        return "hyperparameters or limits that are not Pydantic models"
+    metrics = value.metrics
+    if metrics is not None and (
+        isinstance(metrics, str | bytes)
+        or not isinstance(metrics, list | tuple | set | frozenset)
+        or not all(isinstance(m, str) for m in metrics)
+    ):
+        return "metrics that are not a list of names"
+    if value.check is not None and not callable(value.check):
+        return "a check that cannot be called"
+    return value
+
+
+def kind_parameters(pm: Manager, failures: list[Finding]) -> dict[str, Kind]:
+    """Route kind -> how it is described, from every plugin (the first to describe a kind
+    keeps it); a malformed answer is a warning naming its plugin."""
+    out: dict[str, Kind] = {}
+    for plugin, answer in answers(pm, "route_parameters", failures):
+        if answer is None:
+            continue
+        if not isinstance(answer, Mapping):
+            failures.append(_bad_answer(plugin, f"a {type(answer).__name__}, not a dict"))
+            continue
+        for name, value in answer.items():
+            params = _parameters(value)
+            if isinstance(params, str):
+                failures.append(_bad_answer(plugin, f"route kind {name!r}: {params}"))
+            elif isinstance(name, str) and name not in out:
+                out[name] = Kind(name, plugin, params)
+    return out
+
+
+def runnable_kinds(pm: Manager, failures: list[Finding]) -> set[str]:
+    """The route kinds some plugin runs (`route_kinds`)."""
+    out: set[str] = set()
+    for _, answer in answers(pm, "route_kinds", failures):
+        if isinstance(answer, Mapping):
+            out |= {k for k in answer if isinstance(k, str)}
+    return out
+
+
+def _suggester() -> Near:
+    """`suggest`, each (word, choices) once and SUGGESTIONS of them at most, so a plan with
+    thousands of typos stays linear (as validate.schema_findings does)."""
+    asked: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+    def near(word: str, choices: list[str]) -> str | None:
+        key = (word, tuple(choices))
+        if key not in asked:
+            asked[key] = suggest(word, choices) if len(asked) < SUGGESTIONS else None
+        return asked[key]
+
+    return near
+
+
+def _short(value: Any) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4,300 digits has no repr
+        return "a very long integer"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    return {(f.alias or name): f for name, f in model.model_fields.items()}
+
+
+@dataclass
+class _Error:
+    """One Pydantic error, as a finding inside the mapping that was validated."""
+
+    code: str
+    path: FieldPath  # inside the mapping
+    message: str
+    hint: str | None = None
+
+
+def _errors(
+    exc: ValidationError, data: Mapping[str, Any], model: type[BaseModel], near: Near
+) -> Iterator[_Error]:
+    """The errors of `data` validated as `model`, worded as validate.py words the plan's own
+    (did-you-mean for an unknown name, `must be ...` for a wrong value), one per place."""
+    fields = _fields(model)
+    seen: set[FieldPath] = set()
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        # Only the first part names a field of the mapping; the rest are union members.
+        path: FieldPath = (loc[0],) if loc and isinstance(loc[0], str) else ()
+        if path in seen:
+            continue
+        seen.add(path)
+        value = err.get("input")
+        name = str(path[0]) if path else ""
+        if kind == "extra_forbidden":
+            close = near(name, list(fields))
+            if close:
+                yield _Error(
+                    "unknown-field", path, f"unknown field `{name}`; did you mean `{close}`?"
+                )
+            else:
+                known = ", ".join(fields) or "none"
+                yield _Error(
+                    "unknown-field", path, f"unknown field `{name}`", f"known fields: {known}"
+                )
+            continue
+        if kind == "missing":
+            desc = fields[name].description if name in fields else None
+            yield _Error("missing-field", path, f"required field `{name}` is missing", desc)
+            continue
+        msg = str(err["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix) :]
+                break
+        else:
+            if msg.startswith("Input should be"):
+                msg = "must be" + msg[len("Input should be") :]
+            if not isinstance(value, dict | list):
+                msg += f", got {_short(value)}"
+        yield _Error("schema", path, msg)
+
+
+def _validate(model: type[BaseModel], data: Mapping[str, Any], near: Near) -> list[_Error]:
+    try:
+        model.model_validate(dict(data))
+    except ValidationError as exc:
+        return list(_errors(exc, data, model, near))
+    return []
+
+
+def _search(model: type[BaseModel], route: Route, near: Near) -> list[Finding]:
+    """Every value of every search list, validated as its hyperparameter: each combination
+    is the hyperparameters with one value of each list."""
+    out: list[Finding] = []
+    unknown: set[str] = set()
+    for name, values in route.search.items():
+        # An empty list still has its name checked (the value's errors are not reported).
+        probes: list[Any] = list(values) or [None]
+        for j, value in enumerate(probes):
+            data = {**route.hyperparameters, name: value}
+            for e in _validate(model, data, near):
+                if e.path != (name,):  # the hyperparameters' own errors are reported there
+                    continue
+                if e.code == "unknown-field":
+                    if name not in unknown:
+                        unknown.add(name)
+                        out.append(Finding(e.code, e.message, path=("search", name), hint=e.hint))
+                elif values:
+                    out.append(Finding(e.code, e.message, path=("search", name, j), hint=e.hint))
+    return out
+
+
+def _own(kind: Kind, plan: Plan, route: Route, base: Path, near: Near) -> list[Finding]:
+    """The findings about one route of `kind`, with paths inside the route."""
+    params = kind.parameters
+    out: list[Finding] = []
+    if params.hyperparameters is not None:
+        for e in _validate(params.hyperparameters, route.hyperparameters, near):
+            out.append(Finding(e.code, e.message, path=("hyperparameters", *e.path), hint=e.hint))
+        out += _search(params.hyperparameters, route, near)
+    if params.limits is not None:
+        for e in _validate(params.limits, route.limits, near):
+            out.append(Finding(e.code, e.message, path=("limits", *e.path), hint=e.hint))
+    if params.check is not None:
+        found = params.check(plan, route, base)
+        if not isinstance(found, list | tuple) or not all(_finding(f) for f in found):
+            raise TypeError(f"its check of route kind {kind.name!r} returned no list of findings")
+        out += [dataclasses.replace(f, path=tuple(f.path)) for f in found]  # copies: see below
+    return out
+
+
+def _finding(f: Any) -> bool:
+    """A finding a check may return: a known severity, a path of names and indexes."""
+    return (
+        isinstance(f, Finding)
+        and f.severity in ("error", "warning", "info")
+        and isinstance(f.path, tuple | list)
+        and all(isinstance(p, str | int) and not isinstance(p, bool) for p in f.path)
+    )
+
+
+def _metrics(plan: Plan, route: Route, kind: Kind, near: Near) -> list[Finding]:
+    """A goal the route measures whose metric no run of its kind produces."""
+    metrics = kind.parameters.metrics
+    if metrics is None:
+        return []
+    can = list(metrics)
+    index = {g.id: j for j, g in enumerate(plan.goals)}
+    out = []
+    for gid in dict.fromkeys(route.measures):
+        j = index.get(gid)
+        if j is None:
+            continue
+        metric = plan.goals[j].metric
+        if metric is None or metric in can:
+            continue
+        close = near(metric, can)
+        out.append(
+            Finding(
+                "metric-not-measured",
+                f"route '{route.id}' ({kind.name}) measures this goal but cannot measure "
+                f"{metric!r}; it measures: {', '.join(can) or 'nothing'}",
+                path=("goals", j, "metric"),
+                hint=f"did you mean `{close}`?"
+                if close
+                else f"use one of those, or take '{gid}' out of the route's measures",
+                plugin=kind.plugin,
+            )
+        )
+    return out
+
+
+def _unknown_kind(i: int, route: Route, runnable: set[str], near: Near) -> Finding:
+    installed = sorted(runnable)
+    close = near(route.task, installed)
+    return Finding(
+        "unknown-route-kind",
+        f"no installed plugin runs route kind {route.task!r}, so `ventureplan run` cannot "
+        "run this route",
+        severity="warning",
+        path=("routes", i, "task"),
+        hint=f"did you mean `{close}`?"
+        if close
+        else f"installed kinds: {', '.join(installed) or 'none'}; or install the plugin "
+        "that provides it",
+    )
+
+
+def route_findings(
+    plan: Plan, base: Path, pm: Manager, failures: list[Finding] | None = None
+) -> list[Finding]:
+    """Every route checked against its kind (relative data paths start at `base`, the plan's
+    folder); plugins that raise go to `failures` as warnings, once each."""
+    failures = [] if failures is None else failures
+    runnable = runnable_kinds(pm, failures)
+    kinds = kind_parameters(pm, failures)
+    near = _suggester()
+    broken: set[str] = set()  # plugins that raised: reported once, asked no more
+    out: list[Finding] = []
+    for i, route in enumerate(plan.routes):
+        if route.task not in runnable:
+            out.append(_unknown_kind(i, route, runnable, near))
+        kind = kinds.get(route.task)
+        if kind is None or kind.plugin in broken:
+            continue
+        try:
+            found = _own(kind, plan, route, base, near)
+            metrics = _metrics(plan, route, kind, near)
+        except Exception as exc:  # the plugin's models or check: never a crash of check
+            broken.add(kind.plugin)
+            failures.append(failure(kind.plugin, exc))
+            continue
+        for f in found:
+            f.path = ("routes", i, *f.path)
+            f.plugin = f.plugin or kind.plugin
+            f.line = f.column = None  # placed from the path, in the plan file
+        out += found + metrics
+    return out
