@@ -88,7 +88,7 @@ class BudgetModel:
             if rev.per == "once":
                 if rev.from_month <= horizon:
                     self.revenue_once[rev.from_month - 1] += rev.amount
-            else:
+            elif rev.amount > 0:  # nothing grows from 0 (and 0 × an overflow is NaN)
                 k = months - rev.from_month
                 with np.errstate(over="ignore"):
                     grown = rev.amount * (1.0 + rev.growth) ** np.maximum(k, 0)

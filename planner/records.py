@@ -5,12 +5,13 @@ written, read back by the same model."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import VenturePlanError
 from .fields import Id, Strict, Text
@@ -42,6 +43,8 @@ def goal_met(value: float, target: float | None, direction: str) -> bool | None:
 
 
 class GoalResult(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
     value: float
     target: float | None = None
     met: bool | None = None
@@ -51,10 +54,23 @@ class GoalResult(Strict):
 class Open(BaseModel):
     """Later versions may add keys; older ventureplans keep loading the record."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
 
-class Training(Open):
+class Numbers(Open):
+    """Measurements: a key this version does not know holds a finite number (or null),
+    like the ones it does (text or a list here broke the reports)."""
+
+    @model_validator(mode="after")
+    def _numbers_only(self) -> Numbers:
+        for key, value in (self.model_extra or {}).items():
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if value is not None and not (number and math.isfinite(value)):
+                raise ValueError(f"`{key}` must be a finite number, got {value!r:.40}")
+        return self
+
+
+class Training(Numbers):
     seconds: float | None = None  # optimiser work only
     samples_per_second: float | None = None
     tokens_per_second: float | None = None
@@ -67,7 +83,7 @@ class Training(Open):
     processes: int | None = None
 
 
-class Forecast(Open):
+class Forecast(Numbers):
     full_data_hours: float | None = None
     full_data_cost: float | None = None
     full_train_samples: int | None = None

@@ -55,6 +55,7 @@ def events(text: str) -> list[Any]:
 
 
 _PER_FIELD = 8  # top-level fields read one by one; beyond this, one pass over the file
+_MARKLESS = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass
@@ -97,7 +98,10 @@ class SourceMap:
         block style is read on its own, so a finding in `budget` does not read every task;
         findings in more than a few fields are found in one pass over the whole file."""
         assert self.text is not None
-        text = self.text
+        # Lines are counted at "\n" only, as editors and the JSON reader count them: the
+        # YAML scanner also breaks at NEL/LS/PS, and refuses characters JSON allows raw
+        # (DEL, C1, U+FFFE). One for one, each becomes a space here, for the marks only.
+        text = _MARKLESS.sub(" ", self.text)
         starts = {m.group(1): m.start() for m in _TOP_KEY.finditer(text)}
         rest: set[tuple[Path, bool]] = set()
         by_key: dict[str, set[tuple[Path, bool]]] = {}
