@@ -13,14 +13,15 @@ import numpy as np
 
 from .budget import BudgetModel
 from .calendar import elapsed_months
-from .defaults import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
+from .defaults import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS, MAX_SPAN
 from .errors import Finding, VenturePlanError
 from .evidence import gather, measured_probabilities
 from .model import Plan
-from .network import build_network
+from .network import Network, build_network
 from .plugin_manager import Manager, call_first, collect, findings, get_plugin_manager
 from .results import Analysis, RiskScore, SimulationResult
-from .schedule import schedule
+from .riskscore import inherent_impacts, planned_impacts
+from .schedule import passes, schedule
 
 
 def analyze(
@@ -50,14 +51,18 @@ def analyze(
         return result
 
     net = build_network(plan)
+    residual_span(plan, net)
     sched = schedule(plan, net)
     scoring: list[Finding] = []
     risks: list[RiskScore] = [
         call_first(pm, "score_risk", scoring, risk=r, plan=plan) for r in plan.risks
     ]
     failures += once_per_plugin(scoring)
-    risks.sort(key=lambda r: (-r.score, -r.exposure, -r.emv, r.id))
+    risks.sort(key=register_order)
     sim = simulate({})
+    # what each response buys, in the register's order
+    rank = {r.id: i for i, r in enumerate(risks)}
+    sim.responses.sort(key=lambda e: (rank.get(e.risk, len(rank)), e.risk))
     evidence = gather(plan)
     measured = measured_probabilities(evidence)
     ev_sim = simulate(measured) if measured else None
@@ -82,6 +87,38 @@ def analyze(
     return analysis
 
 
+def residual_span(plan: Plan, net: Network) -> None:
+    """The plan as planned must stay on the calendar in its worst case too: the loader checks
+    every risk at its own high delay; a response in effect may delay more (a residual's own
+    `schedule_impact`, or a residual impact above the risk's)."""
+    d = net.pessimistic.copy()
+    at = net.position()
+    worse = False
+    for r in plan.risks:
+        own, after = inherent_impacts(r)[0], planned_impacts(r)[0]
+        high = max(own[2] if own else 0.0, after[2] if after else 0.0)
+        worse = worse or (after is not None and (own is None or after[2] > own[2]))
+        for a in set(r.affects):
+            d[at[a]] += high
+    if not worse or not plan.tasks or float(d.sum()) <= MAX_SPAN:
+        return
+    ef = passes(net, d)[1]
+    if ef.max() > MAX_SPAN:
+        unit = "workdays" if plan.calendar == "workdays" else "days"
+        raise VenturePlanError(
+            f"in the worst case (every task pessimistic, every risk at its high delay after its "
+            f"response) the plan runs {ef.max():,.0f} {unit}, past the limit of {MAX_SPAN:,}; "
+            "shorten the residual schedule impacts (risks[].residual.schedule_impact)"
+        )
+
+
+def register_order(r: RiskScore) -> tuple[float, float, str]:
+    """The risk register is sorted by exposure (probability × impact), then expected monetary
+    value, both largest first; ties by id. (Exposure is rounded first: 0.4 × 3 and 0.3 × 4
+    are the same exposure, though not the same float.)"""
+    return (-round(r.exposure, 9), -r.emv, r.id)
+
+
 def once_per_plugin(failures: list[Finding]) -> list[Finding]:
     """A scorer that raises does so for every risk: its first failure, and how many more."""
     first: dict[str | None, Finding] = {}
@@ -101,7 +138,7 @@ def _plain(value: Any) -> Any:
         return {
             f.name: _plain(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if f.name not in ("finish_samples", "extra")
+            if f.name not in ("finish_samples", "extra", "inherent", "responses")
         }
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -117,6 +154,9 @@ def _plain(value: Any) -> Any:
 def _simulation_dict(a: Analysis, sim: SimulationResult) -> dict[str, Any]:
     out: dict[str, Any] = _plain(sim)
     out["finish_dates"] = {k: a.date(v).isoformat() for k, v in sim.finish.items()}
+    out["task_finish_dates"] = {
+        t: {k: a.date(v).isoformat() for k, v in q.items()} for t, q in sim.task_finish.items()
+    }
     out["s_curve"] = [{"finish": f, "probability": p} for f, p in sim.s_curve]
     return out
 
@@ -147,6 +187,8 @@ def to_dict(a: Analysis, findings: list[Finding] | None = None) -> dict[str, Any
         },
         "risks": _plain(a.risks),
         "simulation": _simulation_dict(a, a.simulation),
+        "inherent": _simulation_dict(a, a.inherent) if a.inherent else None,
+        "responses": _plain(a.responses),
         "budget": {**_plain(a.budget), "spend_by_category": a.spend_by_category},
         "evidence": _plain(a.evidence),
         "evidence_simulation": _simulation_dict(a, a.evidence_simulation)

@@ -259,14 +259,28 @@ class Risk(Strict):
     )
     cost_impact: Range3 | None = Field(None, description="Money lost when it occurs.")
     response: Literal["avoid", "transfer", "mitigate", "accept", "escalate"] | None = Field(
-        None, description="What you will do about it."
+        None,
+        description="What you will do about it. avoid, transfer and mitigate change the plan "
+        "as planned once `residual` says what is left: the simulation then draws the risk at "
+        "the residual probability and impacts. accept and escalate leave the risk as it is. "
+        "`analyze` also simulates the plan without any response and shows what each one "
+        "buys at P80.",
     )
     owner: Id | None = Field(None, description="The team role watching this risk.")
     trigger: str | None = Field(None, description="The early sign that it is happening.")
     mitigation: str | None = Field(None, description="What you do to reduce it.")
-    mitigation_cost: Money | None = Field(None, description="What the mitigation costs.")
+    mitigation_cost: Money | None = Field(
+        None,
+        description="What the response costs, in the plan's currency. The plan as planned "
+        "pays it (counted from the start when judging whether the cash runs out), whatever "
+        "the response; the plan without responses does not.",
+    )
     residual: Residual | None = Field(
-        None, description="Probability and impact after the response."
+        None,
+        description="What is left of the risk after an avoid, transfer or mitigate response. "
+        "The plan as planned draws the risk at this probability, with its schedule and cost "
+        "impacts scaled by residual impact / impact unless they are given here. Not used "
+        "with accept or escalate.",
     )
     goal: Id | None = Field(
         None, description="A goal whose measurements inform this risk's probability."

@@ -47,6 +47,8 @@ DEFAULTS = {
     "rank_correlation": "Rank correlation with the finish",
     "no_drivers": "No uncertain tasks or risks",
     "cash_title": "Cash by month",
+    "curve_as_planned": "As planned",
+    "curve_without_responses": "Without the responses",
 }
 RC: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "ventureplan"}
 RC |= {"text.parse_math": False}  # a '$' in a task name is money, not TeX
@@ -296,17 +298,22 @@ def _heatmap(fig: Figure, a: Analysis, labels: Labels, cjk: bool) -> dict[str, A
 
 def _s_curve(fig: Figure, a: Analysis, labels: Labels, cjk: bool) -> None:
     ax = fig.add_subplot()
-    curves = [(a.simulation, _l(labels, "plan_estimates"), RED)]
+    inherent = a.inherent if a.responses else None
+    planned = "curve_as_planned" if inherent is not None else "plan_estimates"
+    curves = [(a.simulation, _l(labels, planned), RED, "-")]
+    if inherent is not None:  # the same plan with no responses, for comparison
+        curves.append((inherent, _l(labels, "curve_without_responses"), CALM, "--"))
     if a.evidence_simulation is not None:
-        curves.append((a.evidence_simulation, _l(labels, "with_measured_risks"), MEASURED))
+        curves.append((a.evidence_simulation, _l(labels, "with_measured_risks"), MEASURED, "-"))
     xs: list[float] = []
-    for sim, label, colour in curves:
+    for sim, label, colour, style in curves:
         pts = sorted(sim.s_curve)
         dates = [_num(a.date(f), f) for f, _ in pts]
         xs += dates
         # a curve that starts at 0 and ends at 1 also shows zero variance as one step
         y = [0.0, *(p for _, p in pts), 1.0]
-        ax.plot([dates[0] - 3, *dates, dates[-1] + 3], y, color=colour, lw=1.6, label=label)
+        ax.plot([dates[0] - 3, *dates, dates[-1] + 3], y, color=colour, lw=1.6, ls=style,
+                label=label)  # fmt: skip
     _pad(ax, xs)
     left = ax.get_xlim()[0]
     for p in (50, 80):

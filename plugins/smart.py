@@ -11,6 +11,7 @@ from ventureplan.planner.records import METRICS
 from ventureplan.planner.riskscore import level, score
 
 if TYPE_CHECKING:
+    from ventureplan.planner.evidence import Evidence, GoalEvidence
     from ventureplan.planner.results import Analysis
 
 
@@ -131,12 +132,30 @@ def plan_checks(plan: Plan) -> list[Finding]:
 
 @hookimpl
 def analysis_checks(analysis: Analysis) -> list[Finding]:
-    """The SMART lints that need the simulated schedule and the cash curve."""
+    """The SMART lints that need the simulated schedule, the cash curve or the evidence."""
     out = []
     sim, plan = analysis.simulation, analysis.plan
     p80 = analysis.date(sim.finish["p80"])
+    names = {t.id: t.name or t.id for t in plan.tasks}
     for i, g in enumerate(plan.goals):
-        if g.deadline is not None and g.deadline < p80:
+        if g.deadline is None:
+            continue
+        # a goal delivered by a task is due when that task finishes, not the whole plan
+        task = sim.task_finish.get(g.delivered_by or "")
+        if task is not None:
+            due = analysis.date(task["p80"])
+            if g.deadline < due:
+                out.append(
+                    _lint(
+                        "deadline-before-p80",
+                        "T",
+                        f"goal '{g.id}' is due {g.deadline}, but '{names[str(g.delivered_by)]}', "
+                        f"which delivers it, finishes by {due} only with 80% confidence",
+                        ("goals", i, "deadline"),
+                        "move the deadline, cut scope, or shorten the path to that task",
+                    )
+                )
+        elif g.deadline < p80:
             out.append(
                 _lint(
                     "deadline-before-p80",
@@ -144,9 +163,11 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
                     f"goal '{g.id}' is due {g.deadline}, but the plan finishes by {p80} "
                     "only with 80% confidence",
                     ("goals", i, "deadline"),
-                    "move the deadline, cut scope, or shorten the critical path",
+                    "move the deadline, cut scope, shorten the critical path, or name the "
+                    "task that delivers it (delivered_by)",
                 )
             )
+    out += _measured_misses(analysis)
     budget = analysis.budget
     if budget.runway_months is not None and budget.runway_months < analysis.months(
         sim.finish["p80"]
@@ -159,6 +180,35 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
                 f"{budget.runway_months:.1f}), before the P80 finish {p80}",
                 ("budget", "cash"),
                 "raise more, spend less per month, or finish sooner",
+            )
+        )
+    return out
+
+
+def _measured_misses(analysis: Analysis) -> list[Finding]:
+    """A goal whose latest evidence says missed. The evidence is what `evidence.gather` makes
+    of the plan's records (for each route its newest record that counts as evidence: no
+    rehearsal, not ignored; the chosen route first); a goal's verdict is the first in that
+    order that settles it (a run on the goal's own data set, where it names one)."""
+    verdicts: dict[str, tuple[GoalEvidence, Evidence]] = {}
+    for ev in analysis.evidence:
+        for g in ev.goals:
+            if g.met is not None and g.settles:
+                verdicts.setdefault(g.goal, (g, ev))
+    out = []
+    for i, goal in enumerate(analysis.plan.goals):
+        found = verdicts.get(goal.id)
+        if found is None or found[0].met:
+            continue
+        g, ev = found
+        out.append(
+            _lint(
+                "goal-measured-missed",
+                "A",
+                f"goal '{goal.id}' was measured as missed: {g.metric} = {g.value:.4g}, "
+                f"target {g.direction} {g.target:g} (route '{ev.route}', run {ev.run})",
+                ("goals", i, "target"),
+                "act on the risks linked to this goal, change the route, or revise the target",
             )
         )
     return out

@@ -84,8 +84,10 @@ def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
         + (" …" if len(sched.critical_path) > 12 else "")
     )
 
+    planned = "; as planned, responses in effect" if a.responses else ""
     table = Table(
-        title=f"Monte Carlo: {sim.iterations:,} iterations, seed {sim.seed}", title_justify="left"
+        title=f"Monte Carlo: {sim.iterations:,} iterations, seed {sim.seed}{planned}",
+        title_justify="left",
     )
     for col in ("", "P10", "P50", "P80", "P95"):
         table.add_column(col, justify="right")
@@ -94,6 +96,17 @@ def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
     )
     table.add_row(unit, *(f"{sim.finish[k]:.1f}" for k in ("p10", "p50", "p80", "p95")))
     table.add_row(f"cost ({cur})", "", *(f"{sim.cost[k]:,.0f}" for k in ("p50", "p80", "p95")))
+    inherent = a.inherent
+    if inherent is not None and a.responses:
+        table.add_row(
+            "finish, no responses",
+            *(str(a.date(inherent.finish[k])) for k in ("p10", "p50", "p80", "p95")),
+        )
+        table.add_row(
+            f"cost, no responses ({cur})",
+            "",
+            *(f"{inherent.cost[k]:,.0f}" for k in ("p50", "p80", "p95")),
+        )
     if a.evidence_simulation:
         measured = a.evidence_simulation
         table.add_row(
@@ -121,6 +134,28 @@ def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
                 r.response or "",
             )
         console.print(table)
+
+    if a.responses:
+        table = Table(
+            title="What each response buys at P80 (the plan without just that response, "
+            "minus the plan as planned)",
+            title_justify="left",
+        )
+        table.add_column("risk", ratio=1, overflow="fold")
+        for col in ("response", f"{unit} saved", "cost saved", "mitigation cost"):
+            table.add_column(col, justify="left" if col == "response" else "right", no_wrap=True)
+        titles = {r.id: r.title for r in plan.risks}
+        for e in a.responses:
+            table.add_row(
+                escape(titles.get(e.risk, e.risk)),
+                e.response,
+                f"{e.p80_days_saved:.1f}",
+                _money(e.p80_cost_saved, cur),
+                _money(e.mitigation_cost, cur),
+            )
+        console.print(table)
+        if sim.responses_sample < sim.iterations:
+            console.print(f"[dim]from the first {sim.responses_sample:,} iterations[/]")
 
     drivers = sim.sensitivity[:8]
     if drivers:

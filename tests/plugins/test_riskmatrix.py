@@ -53,7 +53,8 @@ def test_register_scores_emv_residual_and_order():
     assert (big.score, big.level) == (20, "critical")
     assert big.emv == pytest.approx(0.6 * (10000 + 4 * 20000 + 60000) / 6)
     assert (big.residual_score, big.residual_level) == (6, "medium")
-    assert big.residual_emv == pytest.approx(0.2 * 25000)
+    # after the response the cost impact is scaled by residual impact / impact, as simulated
+    assert big.residual_emv == pytest.approx(0.2 * 25000 * 3 / 5)
     assert (a.risks[1].score, a.risks[2].score) == (9, 2)
 
 
