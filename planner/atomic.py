@@ -45,8 +45,20 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         raise VenturePlanError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+# Temporary files being written now: Ctrl-C ends the process at once (cli/entry.py) and
+# removes these first, so an interrupt leaves neither a torn file nor a stray temporary one.
+PENDING: set[str] = set()
+
+
+def discard_pending() -> None:
+    for tmp in list(PENDING):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
 def _write(path: Path, raw: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    PENDING.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
@@ -63,6 +75,8 @@ def _write(path: Path, raw: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        PENDING.discard(tmp)
     with contextlib.suppress(OSError):  # make the rename itself durable
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:

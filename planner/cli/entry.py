@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 
 
 def _interrupted(signum: int, frame: object) -> None:
     # Stop at once, as a kill would: every file the tool writes is written atomically, so
     # nothing is left half-written. A KeyboardInterrupt instead can surface anywhere (in a
     # garbage-collector callback or an import, say) and print a traceback.
+    atomic = sys.modules.get("ventureplan.planner.atomic")
+    if atomic is not None:
+        atomic.discard_pending()  # a temporary file being written goes too
     os.write(2, b"\ninterrupted\n")
     os._exit(130)
 
