@@ -4,6 +4,7 @@ from .. import pipeline
 from ..analysis import to_dict
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from ..errors import Finding
+from ..evidence import Basis, gather
 from ..results import Analysis
 from .options import Iterations, JsonFlag, PlanFile, Seed
 from .output import print_findings, print_json
@@ -193,15 +194,22 @@ def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
         f"chance of running out of cash before the finish: {b.p_cash_out:.0%}"
     )
 
-    for ev in a.evidence:
+    for ev in [*a.evidence, *gather(a.plan, rehearsals=True)]:
+        if ev.basis is not None:
+            console.print(f"[dim]{escape(_basis(ev.basis))}[/]")
         for g in ev.goals:
             verdict = (
                 "[green]met[/]" if g.met else "[red]missed[/]" if g.met is False else "no target"
             )
+            if ev.rehearsal:
+                verdict = f"{verdict} [yellow](rehearsal: counts for nothing)[/]"
+            elif not g.settles:
+                verdict = f"{verdict} [yellow](measured on other data than {escape(g.about)})[/]"
             ci = f" (95% CI {g.interval[0]:.3f}–{g.interval[1]:.3f})" if g.interval else ""
             pm = f", P(miss) {g.p_miss:.0%}" if g.p_miss is not None else ""
             console.print(
-                f"Measured ({escape(ev.route)}, run {escape(ev.run)}): goal {escape(g.goal)} "
+                f"{'Rehearsed' if ev.rehearsal else 'Measured'} "
+                f"({escape(ev.route)}, run {escape(ev.run)}): goal {escape(g.goal)} "
                 f"{g.metric} = {g.value:.3f}{ci} vs target {g.direction} {g.target}: {verdict}{pm}"
             )
         for re_ in ev.risks:
@@ -214,3 +222,21 @@ def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
             console.print(f"  full-scale forecast: {escape(parts)}")
 
     print_findings(console, file, findings, hints=False)
+
+
+def _basis(b: Basis) -> str:
+    """What a verdict rests on, in one line."""
+    parts = [f"run {b.run}"]
+    if b.dataset:
+        lic = f", licence {b.licence}" if b.licence else ""
+        warn = " (forbids commercial use)" if b.commercial_use is False else ""
+        parts.append(f"data {b.dataset}{lic}{warn}")
+    if b.train is not None:
+        parts.append(f"{b.train:,} train / {b.test or 0:,} test examples")
+    if b.device:
+        parts.append(b.device)
+    if b.epochs is not None:
+        parts.append(f"{b.epochs} epochs")
+    if b.rehearsal:
+        parts.append("rehearsal: " + "; ".join(b.reasons or ["capped"]))
+    return ("Rehearsal, not evidence: " if b.rehearsal else "Evidence: ") + ", ".join(parts)

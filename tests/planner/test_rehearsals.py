@@ -141,3 +141,24 @@ def test_an_unknown_run_is_one_line_and_changes_nothing(cli, tmp_path):
         f"error: {path}: no run 'nope' in `measured` (runs: 20270201T080000Z-minilm, "
         "20270210T091500Z-minilm); the plan is unchanged"
     )
+
+
+def test_analyze_says_what_each_verdict_rests_on_and_labels_rehearsals(cli, tmp_path):
+    path = with_data(tmp_path / "plan.yaml")
+    path.write_text(MEASURED + REHEARSAL)
+    code, out, err = cli("analyze", path, "--iterations", "500")
+    assert code == 0, err
+    lines = [" ".join(ln.split()) for ln in out.splitlines()]
+    assert (
+        "Evidence: run 20270210T091500Z-minilm, data tickets.csv, 1,421 train / 528 test "
+        "examples, cpu (2 threads), 3 epochs"
+    ) in lines
+    assert (
+        "Rehearsal, not evidence: run 20270301T000000Z-minilm-smoke, data tickets.csv, "
+        "cpu (2 threads), rehearsal: stopped by --max-steps 5 after 1 of 3 epochs"
+    ) in lines
+    assert any(
+        ln.startswith("Rehearsed (minilm, run 20270301T000000Z-minilm-smoke)")
+        and "(rehearsal: counts for nothing)" in ln
+        for ln in lines
+    )
