@@ -79,6 +79,12 @@ def run(
             f"  goal {gid}: {g.value} vs target {g.target}: {verdict}"
             + (f" (P(miss) {g.p_miss:.0%})" if g.p_miss is not None else "")
         )
+    if getattr(record, "rehearsal", False):
+        typer.echo(
+            "A rehearsal, not evidence ("
+            + "; ".join(record.rehearsal_reasons)
+            + "): recorded and shown, it changes no verdict or number in analyze and report"
+        )
     typer.echo(
         f"Wrote the record to {plan}"
         if write_back

@@ -146,6 +146,7 @@ def test_run_cli_writes_back_and_no_write_back_leaves_the_plan(runner_plan):
     assert "The plan was not changed" in proc.stdout and runner_plan.read_bytes() == before
     proc = _cli("run", runner_plan, "--max-steps", "3", cwd=runner_plan.parent)
     assert proc.returncode == 0, proc.stderr
+    assert "A rehearsal, not evidence (stopped by --max-steps 3 after 1 of " in proc.stdout
     after = runner_plan.read_text()
     assert outside_measured(after) == outside_measured(before.decode())
     assert "# trailing comment" in after and "# a comment that must survive" in after
