@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ventureplan.planner.evidence import gather, latest_runs
 from ventureplan.planner.load import load_plan
 
@@ -162,3 +164,33 @@ def test_analyze_says_what_each_verdict_rests_on_and_labels_rehearsals(cli, tmp_
         and "(rehearsal: counts for nothing)" in ln
         for ln in lines
     )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    action=st.sampled_from(["--ignore", "--drop", "--add"]),
+    arg=st.one_of(
+        st.sampled_from(["20270201T080000Z-minilm", "20270210T091500Z-minilm"]),
+        st.text(
+            st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
+        ),
+    ),
+)
+def test_measured_with_any_argument_is_a_change_or_one_line(cli, tmp_path, action, arg):
+    path = tmp_path / "plan.yaml"
+    path.write_text(MEASURED)
+    if action == "--add":
+        kept = tmp_path / "record.yaml"
+        kept.write_text(
+            f"measured:\n  - run: {json.dumps(arg)}\n    route: minilm\n    at: 2027-04-01T00:00:00Z\n"
+        )
+        arg = str(kept)
+    code, out, err = cli("measured", path, action, arg)
+    if code == 0:
+        runs = [m.run for m in load_plan(path).plan.measured]
+        assert len(runs) == {"--ignore": 2, "--drop": 1, "--add": 3}[action]
+    else:
+        assert code in (1, 2) and path.read_text() == MEASURED
+        assert len(err.strip().splitlines()) == 1, err
