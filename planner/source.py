@@ -727,31 +727,37 @@ def _yaml_error(file: str, exc: MarkedYAMLError) -> PlanError:
     return _error(file, "yaml-syntax", f"YAML syntax error: {problem}{context}", line, col)
 
 
-def read_bytes(path: FsPath) -> bytes:
-    """A plan file's bytes, read safely: a folder, a device (`/dev/zero`), a pipe or a
-    socket is refused without reading from it or blocking on it, and no more than
-    MAX_BYTES + 1 bytes are ever read. Every failure is a PlanError with a location."""
+def read_bytes(
+    path: FsPath,
+    limit: int = MAX_BYTES,
+    *,
+    noun: str = "a plan file",
+    short: str = "file",
+    missing_hint: str | None = "check the path, or run `ventureplan init`",
+) -> bytes:
+    """A file's bytes, read safely: a folder, a device (`/dev/zero`), a pipe or a socket is
+    refused without reading from it or blocking on it, and no more than `limit` + 1 bytes
+    are ever read. Every failure is a PlanError with a location, naming the file as a
+    `noun` ("a plan file", "an estimate sheet"), `short` in "cannot read the ..."."""
     file = str(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would block a plain open
     except FileNotFoundError:
-        raise _error(
-            file, "not-found", "no such file", hint="check the path, or run `ventureplan init`"
-        ) from None
+        raise _error(file, "not-found", "no such file", hint=missing_hint) from None
     except IsADirectoryError:
-        raise _error(file, "not-a-file", "this is a folder, not a plan file") from None
+        raise _error(file, "not-a-file", f"this is a folder, not {noun}") from None
     except OSError as exc:
-        raise _error(file, "unreadable", f"cannot read the file: {exc.strerror}") from None
+        raise _error(file, "unreadable", f"cannot read the {short}: {exc.strerror}") from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
         what = "a folder" if stat.S_ISDIR(mode) else "a device, pipe or socket"
-        raise _error(file, "not-a-file", f"this is {what}, not a plan file")
+        raise _error(file, "not-a-file", f"this is {what}, not {noun}")
     with os.fdopen(fd, "rb") as fh:
         try:
-            return fh.read(MAX_BYTES + 1)
+            return fh.read(limit + 1)
         except OSError as exc:
-            raise _error(file, "unreadable", f"cannot read the file: {exc.strerror}") from None
+            raise _error(file, "unreadable", f"cannot read the {short}: {exc.strerror}") from None
 
 
 def read(path: FsPath) -> tuple[Any, SourceMap]:

@@ -33,7 +33,7 @@ from ..errors import Finding, PlanError, VenturePlanError
 from ..load import LoadedPlan, load_plan
 from ..model import Plan
 from ..planfile import number_text as _num
-from ..source import MAX_BYTES, SourceMap, decode, parse
+from ..source import MAX_BYTES, SourceMap, decode, parse, read_bytes
 
 TASK_FIELDS = ("optimistic", "likely", "pessimistic")
 RISK_FIELDS = ("probability", "impact")
@@ -251,24 +251,7 @@ def read_text(path: Path, limit: int) -> str:
     """A sheet's text, read safely: a folder, a device, a pipe or a socket is refused
     without reading from it or blocking on it, and at most `limit` + 1 bytes are read."""
     file = str(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would block a plain open
-    except FileNotFoundError:
-        raise _fail(file, "not-found", "no such file") from None
-    except IsADirectoryError:
-        raise _fail(file, "not-a-file", "this is a folder, not an estimate sheet") from None
-    except OSError as exc:
-        raise _fail(file, "unreadable", f"cannot read the sheet: {exc.strerror}") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        what = "a folder" if stat.S_ISDIR(mode) else "a device, pipe or socket"
-        raise _fail(file, "not-a-file", f"this is {what}, not an estimate sheet")
-    with os.fdopen(fd, "rb") as fh:
-        try:
-            raw = fh.read(limit + 1)
-        except OSError as exc:
-            raise _fail(file, "unreadable", f"cannot read the sheet: {exc.strerror}") from None
+    raw = read_bytes(path, limit, noun="an estimate sheet", short="sheet", missing_hint=None)
     if len(raw) > limit:
         raise _fail(
             file,
