@@ -23,7 +23,7 @@ from .errors import Path as FieldPath
 from .hookspecs import RouteParameters
 from .model import Plan, Route
 from .plugin_manager import FIX_PLUGIN, Manager, answers, failure
-from .validate import SUGGESTIONS, suggest
+from .validate import suggester
 
 Near = Callable[[str, list[str]], str | None]
 
@@ -97,20 +97,6 @@ def runnable_kinds(pm: Manager, failures: list[Finding]) -> set[str]:
         if isinstance(answer, Mapping):
             out |= {k for k in answer if isinstance(k, str)}
     return out
-
-
-def _suggester() -> Near:
-    """`suggest`, each (word, choices) once and SUGGESTIONS of them at most, so a plan with
-    thousands of typos stays linear (as validate.schema_findings does)."""
-    asked: dict[tuple[str, tuple[str, ...]], str | None] = {}
-
-    def near(word: str, choices: list[str]) -> str | None:
-        key = (word, tuple(choices))
-        if key not in asked:
-            asked[key] = suggest(word, choices) if len(asked) < SUGGESTIONS else None
-        return asked[key]
-
-    return near
 
 
 def _short(value: Any) -> str:
@@ -295,7 +281,7 @@ def route_findings(
     failures = [] if failures is None else failures
     runnable = runnable_kinds(pm, failures)
     kinds = kind_parameters(pm, failures)
-    near = _suggester()
+    near = suggester()
     broken: set[str] = set()  # plugins that raised: reported once, asked no more
     out: list[Finding] = []
     for i, route in enumerate(plan.routes):

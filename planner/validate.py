@@ -65,6 +65,20 @@ def suggest(word: str, choices: list[str]) -> str | None:
 SUGGESTIONS = 100
 
 
+def suggester() -> Callable[[str, list[str]], str | None]:
+    """`suggest` for many (word, choices) questions: each once, the first SUGGESTIONS only,
+    so a plan with thousands of typos stays linear."""
+    asked: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+    def near(word: str, choices: list[str]) -> str | None:
+        key = (word, tuple(choices))
+        if key not in asked:
+            asked[key] = suggest(word, choices) if len(asked) < SUGGESTIONS else None
+        return asked[key]
+
+    return near
+
+
 class Suggester:
     """`suggest` for many words against the same choices: each word once, the first
     SUGGESTIONS distinct words only (None after that), so the work stays linear."""
@@ -149,15 +163,7 @@ def schema_findings(exc: ValidationError, data: Any) -> list[Finding]:
     """One finding per distinct location; union alternatives collapse into one."""
     findings: list[Finding] = []
     seen: set[Path] = set()
-    asked: dict[tuple[str, tuple[str, ...]], str | None] = {}
-
-    def near(word: str, choices: list[str]) -> str | None:
-        """`suggest`, each (word, choices) once and SUGGESTIONS of them at most."""
-        key = (word, tuple(choices))
-        if key not in asked:
-            asked[key] = suggest(word, choices) if len(asked) < SUGGESTIONS else None
-        return asked[key]
-
+    near = suggester()
     for err in exc.errors():
         keep_last = err["type"] in ("missing", "extra_forbidden")
         path = _real_path(tuple(err["loc"]), data, keep_last)
