@@ -81,6 +81,7 @@ def analyze(
     analysis = Analysis(
         plan, net, sched, risks, sim, budget, model.spend_by_category(p50_months), evidence, ev_sim
     )
+    analysis.rehearsals = gather(plan, rehearsals=True)
     analysis.sections = collect(pm, "analysis_sections", "section", failures, analysis=analysis)
     analysis.findings = findings(pm, "analysis_checks", failures, analysis=analysis)
     analysis.findings += failures
@@ -191,6 +192,7 @@ def to_dict(a: Analysis, findings: list[Finding] | None = None) -> dict[str, Any
         "responses": _plain(a.responses),
         "budget": {**_plain(a.budget), "spend_by_category": a.spend_by_category},
         "evidence": _plain(a.evidence),
+        "rehearsals": _plain(a.rehearsals),
         "evidence_simulation": _simulation_dict(a, a.evidence_simulation)
         if a.evidence_simulation
         else None,

@@ -14,6 +14,7 @@ from .defaults import MAX_SPAN
 from .errors import Finding, Path, format_path
 from .model import Plan
 from .network import build_network
+from .riskscore import inherent_impacts, planned_impacts
 from .schedule import passes
 from .validate import Suggester, suggest
 
@@ -97,14 +98,21 @@ def _cycle(plan: Plan, index: dict[str, int]) -> list[Finding]:
 
 def _span(plan: Plan) -> list[Finding]:
     """The worst case must stay on the calendar: every task at its pessimistic estimate and
-    every risk at its high delay, the plan ends within MAX_SPAN units of its start."""
+    every risk at its high delay (before its response, or after it where a residual delays
+    more), the plan ends within MAX_SPAN units of its start."""
     net = build_network(plan)
     d = net.pessimistic.copy()
     at = net.position()
-    for r in plan.risks:
-        if r.schedule_impact is not None:
-            for a in set(r.affects):
-                d[at[a]] += r.schedule_impact.high
+    residual_worse = None
+    delayed = False
+    for i, r in enumerate(plan.risks):
+        own, after = inherent_impacts(r)[0], planned_impacts(r)[0]
+        high = max(own[2] if own else 0.0, after[2] if after else 0.0)
+        if after is not None and (own is None or after[2] > own[2]) and residual_worse is None:
+            residual_worse = i
+        for a in set(r.affects):
+            d[at[a]] += high
+            delayed = delayed or high > 0
     if not plan.tasks or float(d.sum()) <= MAX_SPAN:  # the sum bounds every path
         return []
     _, ef, _, _ = passes(net, d)
@@ -112,13 +120,20 @@ def _span(plan: Plan) -> list[Finding]:
     if ef[last] <= MAX_SPAN:
         return []
     unit = "workdays" if plan.calendar == "workdays" else "days"
+    where: Path = ("tasks", net.order[last], "estimate")
+    if residual_worse is not None:
+        where = ("risks", residual_worse, "residual")
     return [
         Finding(
             "too-long",
             f"in the worst case (every task pessimistic, every risk at its high delay) the plan "
             f"runs {ef[last]:,.0f} {unit}, past the limit of {MAX_SPAN:,}; shorten the "
-            "estimates or split the plan",
-            path=("tasks", net.order[last], "estimate"),
+            + (
+                "estimates or the risks' schedule impacts, or split the plan"
+                if delayed
+                else "estimates or split the plan"
+            ),
+            path=where,
         )
     ]
 

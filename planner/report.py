@@ -55,8 +55,16 @@ def template_context(report: Report) -> dict[str, Any]:
         ("route", words["route"]),
         ("appendix", words["appendix"]),
     ]
+    ev = a.evidence[0] if a.evidence else None
+    rh = next(
+        (x for x in a.rehearsals if ev is None or x.route == ev.route),
+        None,
+    )
     return {
         "r": report,
+        # the summary's measurement: the chosen route's evidence (or the first route's), and
+        # a newer rehearsal of the same route beside it; with no evidence, the first rehearsal
+        "headline": (ev, rh),
         "toc": toc,
         "schedule_rows": rows,
         "names": names,

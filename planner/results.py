@@ -13,7 +13,7 @@ import numpy as np
 from .budget import BudgetResult
 from .calendar import elapsed_months, finish_date
 from .errors import Finding
-from .evidence import Evidence
+from .evidence import Basis, Evidence
 from .load import LoadedPlan
 from .model import Plan
 from .network import Network
@@ -102,6 +102,9 @@ class Analysis:
     evidence_simulation: SimulationResult | None
     sections: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # the newest rehearsal of each route where it is newer than the route's evidence: shown,
+    # labelled, and counted in no number
+    rehearsals: list[Evidence] = field(default_factory=list)
 
     @property
     def inherent(self) -> SimulationResult | None:
@@ -144,3 +147,28 @@ class Report:
 
     def money(self, amount: float) -> str:
         return f"{amount:,.0f} {self.plan.currency}"
+
+    def basis(self, b: Basis) -> str:
+        """What a verdict rests on, in one line of the report's language: evidence or
+        rehearsal, the run, the data set and its licence, the sizes, device and epochs."""
+        L = self.labels
+        parts = [f"{L['basis_run']} {b.run}"]
+        if b.dataset:
+            lic = f" ({L['basis_licence']} {b.licence})" if b.licence else ""
+            parts.append(f"{L['basis_data']} {b.dataset}{lic}")
+        if b.train is not None:
+            parts.append(L["train_test"].format(train=f"{b.train:,}", test=f"{b.test or 0:,}"))
+        if b.device:
+            parts.append(b.device)
+        if b.epochs is not None:
+            parts.append(L["epoch_1"] if b.epochs == 1 else L["epochs_n"].format(n=b.epochs))
+        if b.rehearsal and b.reasons:
+            parts.append(f"{L['capped_by']} {'; '.join(b.reasons)}")
+        head = L["rehearsal"] if b.rehearsal else L["evidence"]
+        return f"{head}{L['colon']}{L['sep'].join(parts)}"
+
+    def licence_warning(self, b: Basis | None) -> str | None:
+        """The warning a verdict carries when its data's licence forbids commercial use."""
+        if b is None or b.commercial_use is not False:
+            return None
+        return str(self.labels["non_commercial"].format(licence=b.licence or "?"))

@@ -4,7 +4,7 @@ from .. import pipeline
 from ..analysis import to_dict
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from ..errors import Finding
-from ..evidence import Basis, gather
+from ..evidence import Basis
 from ..results import Analysis
 from .options import Iterations, JsonFlag, PlanFile, Seed
 from .output import print_findings, print_json
@@ -194,7 +194,7 @@ def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
         f"chance of running out of cash before the finish: {b.p_cash_out:.0%}"
     )
 
-    for ev in [*a.evidence, *gather(a.plan, rehearsals=True)]:
+    for ev in [*a.evidence, *a.rehearsals]:
         if ev.basis is not None:
             console.print(f"[dim]{escape(_basis(ev.basis))}[/]")
         for g in ev.goals:
@@ -236,7 +236,7 @@ def _basis(b: Basis) -> str:
     if b.device:
         parts.append(b.device)
     if b.epochs is not None:
-        parts.append(f"{b.epochs} epochs")
+        parts.append(f"{b.epochs} epoch{'' if b.epochs == 1 else 's'}")
     if b.rehearsal:
         parts.append("rehearsal: " + "; ".join(b.reasons or ["capped"]))
     return ("Rehearsal, not evidence: " if b.rehearsal else "Evidence: ") + ", ".join(parts)

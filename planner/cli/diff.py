@@ -129,8 +129,26 @@ def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
         ]
         console.print(f"\n[bold]measured[/]\n  {', '.join(parts)}")
 
+    if d.verdicts:
+        console.print(
+            "\n[bold]verdicts[/] [dim](from evidence; rehearsals and ignored runs settle "
+            "nothing)[/]"
+        )
+        for v in d.verdicts:
+            console.print(
+                f"  {escape(v.goal)}: {_verdict(v.old, v.old_value, v.old_run)} → "
+                f"{_verdict(v.new, v.new_value, v.new_run)}"
+            )
+
     console.print()
     _effect(console, d, old, new)
+
+
+def _verdict(word: str | None, value: float | None, run: str | None) -> str:
+    if word is None:
+        return "not settled"
+    colour = "green" if word == "met" else "red"
+    return f"[{colour}]{word}[/] ({value:.3f}, run {escape(run or '')})"
 
 
 def _effect(console: Console, d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:

@@ -75,11 +75,13 @@ def run(
     )
     for gid, g in record.goals.items():
         verdict = "met" if g.met else "missed" if g.met is False else "no target"
+        if record.rehearsal:
+            verdict += " in rehearsal"
         typer.echo(
             f"  goal {gid}: {g.value} vs target {g.target}: {verdict}"
             + (f" (P(miss) {g.p_miss:.0%})" if g.p_miss is not None else "")
         )
-    if getattr(record, "rehearsal", False):
+    if record.rehearsal:
         typer.echo(
             "A rehearsal, not evidence ("
             + "; ".join(record.rehearsal_reasons)

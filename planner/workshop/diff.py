@@ -132,12 +132,27 @@ class Effect:
 
 
 @dataclass
+class VerdictChange:
+    """A goal whose verdict from evidence changed: "met", "missed", or None where no evidence
+    settles it (none yet, only rehearsals, records ignored, or runs on other data)."""
+
+    goal: str
+    old: str | None
+    new: str | None
+    old_value: float | None
+    new_value: float | None
+    old_run: str | None
+    new_run: str | None
+
+
+@dataclass
 class PlanDiff:
     plan: list[FieldChange]  # top-level fields, including budget.cash
     collections: list[CollectionDiff]  # in COLLECTIONS order, empty ones included
     measured_added: int  # run records in NEW whose run id OLD lacks
     measured_removed: int
     effect: Effect
+    verdicts: list[VerdictChange] = field(default_factory=list)  # by goal id
 
     @property
     def changed(self) -> bool:
@@ -145,6 +160,7 @@ class PlanDiff:
             self.plan
             or self.measured_added
             or self.measured_removed
+            or self.verdicts
             or any(not c.empty for c in self.collections)
         )
 
@@ -268,6 +284,38 @@ def effect(a: Analysis, b: Analysis) -> Effect:
     )
 
 
+def _verdicts(a: Analysis) -> dict[str, tuple[str, float, str]]:
+    """Goal id -> (verdict, value, run) from the evidence that settles it (the chosen route's
+    run first); rehearsals, ignored records and runs on other data settle nothing."""
+    out: dict[str, tuple[str, float, str]] = {}
+    for ev in a.evidence:
+        for g in ev.goals:
+            if g.settles and g.met is not None:
+                out.setdefault(g.goal, ("met" if g.met else "missed", g.value, ev.run))
+    return out
+
+
+def verdict_changes(a: Analysis, b: Analysis) -> list[VerdictChange]:
+    old, new = _verdicts(a), _verdicts(b)
+    out = []
+    for goal in sorted(old.keys() | new.keys()):
+        o, n = old.get(goal), new.get(goal)
+        if o is not None and n is not None and (o[0], o[2]) == (n[0], n[2]):
+            continue
+        out.append(
+            VerdictChange(
+                goal,
+                o[0] if o else None,
+                n[0] if n else None,
+                o[1] if o else None,
+                n[1] if n else None,
+                o[2] if o else None,
+                n[2] if n else None,
+            )
+        )
+    return out
+
+
 def compare(a: Analysis, b: Analysis) -> PlanDiff:
     """What changed from the plan behind `a` to the one behind `b`, and its effect on the
     schedule, cost and cash. The `measured` list is not compared field by field; only the
@@ -281,6 +329,7 @@ def compare(a: Analysis, b: Analysis) -> PlanDiff:
         measured_added=len(new_runs - old_runs),
         measured_removed=len(old_runs - new_runs),
         effect=effect(a, b),
+        verdicts=verdict_changes(a, b),
     )
 
 
@@ -358,6 +407,7 @@ def to_dict(d: PlanDiff) -> dict[str, Any]:
             for c in d.collections
         },
         "measured": {"added": d.measured_added, "removed": d.measured_removed},
+        "verdicts": [vars(v) for v in d.verdicts],
         "effect": {
             "iterations": e.iterations,
             "seed": e.seed,

@@ -166,7 +166,7 @@ def test_json_document_for_a_small_change(diff_cli, small_plan):
         ("probability: 0.3", "probability: 0.5"),
     )
     doc = as_json(diff_cli, small_plan, new, "--seed", "3")
-    assert set(doc) == {"files", "changed", "plan", "collections", "measured", "effect"}
+    assert set(doc) == {"files", "changed", "plan", "collections", "measured", "verdicts", "effect"}
     assert doc["files"] == {"old": str(small_plan), "new": str(new)}
     assert doc["changed"] is True and doc["plan"] == []
     assert list(doc["collections"]) == [

@@ -394,3 +394,25 @@ def test_a_residual_delay_past_the_calendar_is_refused_not_a_crash():
     )
     with pytest.raises(VenturePlanError, match=r"runs 1,000,000,010 workdays, past the limit"):
         analyze(make_plan([task("a", 10, 10, 10)], [r]), iterations=100)
+
+
+def test_check_finds_a_residual_delay_past_the_calendar_at_the_residual(tmp_path, cli):
+    r = risk(
+        "r",
+        0.5,
+        days=2,
+        response="mitigate",
+        residual={"probability": 0.5, "impact": 3, "schedule_impact": fixed(1e9)},
+    )
+    plan = make_plan([task("a", 10, 10, 10)], [r])
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan.model_dump(mode="json", by_alias=True), indent=1))
+    before = path.read_bytes()
+    code, out, err = cli("check", path)
+    assert code == 1
+    line = next(x for x in err.splitlines() if "too-long" in x or "past the limit" in x)
+    assert "runs 1,000,000,010 workdays, past the limit of 100,000" in line
+    text = path.read_text().splitlines()
+    row = int(line.split(":")[1])
+    assert '"residual"' in text[row - 1]
+    assert path.read_bytes() == before
