@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .builtins import DATASETS, builtin_name
 from .model import Plan, Route
-from .records import Record, goal_met
+from .records import KINDS, AnyRecord, TrainingRecord, Variant, goal_met
 
 
 @dataclass
@@ -28,15 +28,21 @@ class Basis:
     epochs: int | None
     rehearsal: bool = False
     reasons: list[str] = field(default_factory=list)
+    kind: str = "training"
+    variant: str | None = None  # an optimisation's chosen variant
+    source_run: str | None = None  # the training run an optimisation started from
 
 
-def basis(run: Record, route: Route | None) -> Basis:
+def basis(run: AnyRecord, route: Route | None) -> Basis:
     source = route.dataset.source if route is not None else None
     known = DATASETS.get(builtin_name(source) or "") if source else None
-    epochs = run.training.epochs
-    if epochs is None:
-        planned = run.hyperparameters.get("epochs")
-        epochs = planned if isinstance(planned, int) and not isinstance(planned, bool) else None
+    epochs = None
+    if run.kind == "training":
+        epochs = run.training.epochs
+        if epochs is None:
+            planned = run.hyperparameters.get("epochs")
+            ok = isinstance(planned, int) and not isinstance(planned, bool)
+            epochs = planned if ok else None
     return Basis(
         run=run.run,
         dataset=source,
@@ -48,6 +54,9 @@ def basis(run: Record, route: Route | None) -> Basis:
         epochs=epochs,
         rehearsal=run.rehearsal,
         reasons=list(run.rehearsal_reasons),
+        kind=run.kind,
+        variant=run.chosen if run.kind == "optimization" else None,
+        source_run=run.source_run if run.kind == "optimization" else None,
     )
 
 
@@ -85,28 +94,32 @@ class Evidence:
     forecast: dict[str, float] = field(default_factory=dict)
     basis: Basis | None = None
     rehearsal: bool = False
+    kind: str = "training"  # or "optimization": its goals are the chosen variant's speed and size
+    variants: list[Variant] = field(default_factory=list)  # an optimisation's, as measured
+    chosen: str | None = None
+    protocol: dict[str, float] = field(default_factory=dict)  # how the variants were timed
 
 
-def latest_runs(plan: Plan, *, rehearsals: bool = False) -> list[Record]:
-    """The newest evidence record for each route (the chosen route first, then in the
-    plan's order); with `rehearsals`, the newest rehearsal of each route instead, where it
-    is newer than the route's evidence. Ignored records are never listed."""
-    newest: dict[str, Record] = {}
-    trial: dict[str, Record] = {}
+def latest_runs(plan: Plan, *, rehearsals: bool = False) -> list[AnyRecord]:
+    """The newest evidence record of each kind (training, then optimization) for each route
+    (the chosen route first, then in the plan's order); with `rehearsals`, the newest
+    rehearsal of each instead, where it is newer than that route's evidence of its kind.
+    Ignored records are never listed."""
+    newest: dict[tuple[str, str], AnyRecord] = {}
+    trial: dict[tuple[str, str], AnyRecord] = {}
     for m in plan.measured:
         if m.ignored:
             continue
         pick = trial if m.rehearsal else newest
-        if m.route not in pick or m.at >= pick[m.route].at:
-            pick[m.route] = m
-    routes = sorted(plan.routes, key=lambda r: not r.chosen)
+        key = (m.route, m.kind)
+        if key not in pick or m.at >= pick[key].at:
+            pick[key] = m
+    keys = [(r.id, k) for r in sorted(plan.routes, key=lambda r: not r.chosen) for k in KINDS]
     if rehearsals:
         return [
-            trial[r.id]
-            for r in routes
-            if r.id in trial and (r.id not in newest or trial[r.id].at > newest[r.id].at)
+            trial[k] for k in keys if k in trial and (k not in newest or trial[k].at > newest[k].at)
         ]
-    return [newest[r.id] for r in routes if r.id in newest]
+    return [newest[k] for k in keys if k in newest]
 
 
 def gather(plan: Plan, *, rehearsals: bool = False) -> list[Evidence]:
@@ -122,11 +135,19 @@ def gather(plan: Plan, *, rehearsals: bool = False) -> list[Evidence]:
             run.run,
             run.at.isoformat(),
             run.device,
-            training=run.training.model_dump(exclude_none=True),
-            forecast=run.forecast.model_dump(exclude_none=True),
             basis=basis(run, route),
             rehearsal=run.rehearsal,
+            kind=run.kind,
         )
+        intervals: dict[str, tuple[float, float]] = {}
+        if isinstance(run, TrainingRecord):
+            ev.training = run.training.model_dump(exclude_none=True)
+            ev.forecast = run.forecast.model_dump(exclude_none=True)
+            intervals = run.intervals
+        else:
+            ev.variants = list(run.variants)
+            ev.chosen = run.chosen
+            ev.protocol = run.protocol.model_dump(exclude_none=True)
         for gid, goal in goals.items():
             result = run.goals.get(gid)
             value = (
@@ -138,7 +159,7 @@ def gather(plan: Plan, *, rehearsals: bool = False) -> list[Evidence]:
             p_miss = None
             if result is not None and result.p_miss is not None and result.target == target:
                 p_miss = result.p_miss  # only valid for the target it was measured against
-            interval = run.intervals.get(goal.metric) if goal.metric else None
+            interval = intervals.get(goal.metric) if goal.metric else None
             on = route.dataset.source if route is not None else None
             settles = not run.rehearsal and (goal.dataset is None or goal.dataset == on)
             ev.goals.append(
@@ -149,7 +170,7 @@ def gather(plan: Plan, *, rehearsals: bool = False) -> list[Evidence]:
                     target=target,
                     direction=goal.direction,
                     met=goal_met(value, target, goal.direction),
-                    interval=tuple(interval) if interval else None,  # type: ignore[arg-type]
+                    interval=(interval[0], interval[1]) if interval else None,
                     p_miss=p_miss,
                     settles=settles,
                     about=goal.dataset,

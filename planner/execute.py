@@ -1,6 +1,7 @@
 """`ventureplan run` in the core: find the route and the plugin that runs its kind, run it,
 and hand the typed record it returns to the plan-file writer. Under `--nproc N` the command
-relaunches itself under torchrun; rank 0 writes."""
+relaunches itself under torchrun; rank 0 writes. A `--search-worker` run joins another
+run's search and writes no record."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def route_kinds(pm: Manager, failures: list[Finding] | None = None) -> dict[str,
     return collect(pm, "route_kinds", "route kind", failures, clash="first")
 
 
-def _typed(record: Any, kind: str) -> Record:
+def _typed(record: Any, kind: str) -> TrainingRecord:
     """A record as the plan holds it; a plugin may hand a plain dict, checked here."""
     if isinstance(record, TrainingRecord):
         return record
@@ -64,12 +65,15 @@ def run_route(
     *,
     write_back: bool = True,
     pm: Manager | None = None,
-) -> tuple[Record | None, list[Finding]]:
+) -> tuple[TrainingRecord | None, list[Finding]]:
     """Run the route (the chosen one by default) and append its record to the plan.
-    Returns the record (None on a torchrun worker that does not report) and the warnings
-    about plugins that raised while the runners were collected."""
+    Returns the record (None on a torchrun worker that does not report, and on a search
+    worker) and the warnings about plugins that raised while the runners were collected."""
     if options.resume is not None:
         check_run_id(options.resume, "--resume")
+    if options.search_worker is not None:
+        check_run_id(options.search_worker, "--search-worker")
+        write_back = False  # the run's own process writes the record
     if RUN_ID_ENV in os.environ:
         check_run_id(os.environ[RUN_ID_ENV], RUN_ID_ENV)
     loaded = load_plan(path)
@@ -83,7 +87,7 @@ def run_route(
     if write_back:  # a record that cannot be written is known before the work, not after
         planfile.append_record(path, _sample(chosen), dry_run=True)
     raw = kinds[chosen.task](loaded.plan, chosen, path, options)
-    if raw is None:
+    if raw is None or options.search_worker is not None:
         return None, failures
     record = _typed(raw, chosen.task)
     if write_back:
@@ -135,7 +139,8 @@ def _write_back(path: Path, record: Record, options: Options) -> None:
 
 def relaunch(nproc: int, plan: Path, route: str | None, resume: str | None, args: list[str]) -> int:
     """Start `nproc` copies of `ventureplan run PLAN ARGS` under torchrun (DDP: nccl on
-    GPUs, gloo on CPUs). They share one run id; rank 0 evaluates and writes the record."""
+    GPUs, gloo on CPUs). They share one run id; rank 0 evaluates and writes the record
+    (or, for a --search-worker, talks to the study and hands each trial to the others)."""
     if resume is not None:
         check_run_id(resume, "--resume")
     env = dict(os.environ)

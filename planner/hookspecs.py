@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # types only: `import ventureplan.planner` stays as light as 
     # (plan, route, plan file, options) -> the record to write back; None on a process
     # that does not report (a torchrun worker other than rank 0).
     RouteKind = Callable[[Plan, Route, Path, Options], Record | None]
+    # (plan, route, plan file, the training record to start from, runs folder) -> the
+    # optimisation record to write back (variants in runs/<id>/variants/).
+    RouteOptimizer = Callable[[Plan, Route, Path, Record, Path], Record]
     # (plan, route, the plan's folder) -> findings whose paths start inside the route,
     # e.g. ("dataset", "text"); `check` puts ("routes", i) in front.
     RouteCheck = Callable[[Plan, Route, Path], list[Finding]]
@@ -108,6 +111,13 @@ def renderers() -> dict[str, Renderer] | None:
 def route_kinds() -> dict[str, RouteKind] | None:
     """Return runners by route kind (`routes[].task`), each returning a typed record. What a
     kind's routes may hold is told apart, by `route_parameters`."""
+
+
+@hookspec
+def route_optimizers() -> dict[str, RouteOptimizer] | None:
+    """Return, by route kind, what `ventureplan optimize` runs on a trained model of that
+    kind: it gets the training record to start from and returns a `kind: optimization`
+    record; the core checks the inputs first and writes the record back."""
 
 
 @hookspec

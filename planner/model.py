@@ -14,7 +14,7 @@ from pydantic import Field, StrictInt, model_validator
 
 from .defaults import EARLIEST_START, LATEST_START, Language
 from .fields import Days, Id, Money, Strict, Text
-from .records import METRICS, Record
+from .records import METRICS, OPTIMIZATION_METRICS, Record
 
 SCHEMA_VERSION = "ventureplan/1"
 
@@ -78,7 +78,11 @@ class Goal(Strict):
     statement: Text = Field(description="Specific: what will be true, in one sentence.")
     metric: str | None = Field(
         None,
-        description="Measurable: the metric name. The runner measures " + ", ".join(METRICS) + ".",
+        description="Measurable: the metric name. `run` measures "
+        + ", ".join(METRICS)
+        + "; `optimize` measures "
+        + ", ".join(OPTIMIZATION_METRICS)
+        + ".",
     )
     target: float | None = Field(
         None, allow_inf_nan=False, description="Measurable: the number to reach."
@@ -129,6 +133,65 @@ class Compute(Strict):
 Scalar = float | int | str | bool
 
 
+class SearchRange(Strict):
+    """A range to search (Optuna's TPE sampler draws from it; `search_trials` says how many
+    trials). An integer hyperparameter draws integers."""
+
+    low: float = Field(allow_inf_nan=False, description="The smallest value to try.")
+    high: float = Field(allow_inf_nan=False, description="The largest value to try.")
+    log: bool = Field(
+        False, description="Draw on a log scale (for a learning rate, say); low must be > 0."
+    )
+
+    @model_validator(mode="after")
+    def ordered(self) -> SearchRange:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) < high ({self.high:g}) must hold")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log range needs low > 0, got {self.low:g}")
+        return self
+
+
+Sparsity = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+
+
+class Optimize(Strict):
+    """What `ventureplan optimize` makes of a trained model: each entry of `prune` is one
+    pruned variant; `export: onnx` exports every variant (checked against PyTorch on the
+    test split); `quantize: int8` adds an int8 copy of each exported variant."""
+
+    prune: list[Sparsity] = Field(
+        default_factory=list,
+        description="Shares of attention heads and feed-forward neurons to remove, each "
+        "strictly between 0 and 1 (0.3 removes 30%, ranked by gradient importance).",
+    )
+    quantize: Literal["int8"] | None = Field(
+        None, description="int8: dynamic quantization of the exported variants' weights."
+    )
+    export: Literal["onnx"] | None = Field(
+        None, description="onnx: export each variant for ONNX Runtime (dynamic batch and length)."
+    )
+    recover_epochs: StrictInt = Field(
+        0, ge=0, le=20, description="Epochs of fine-tuning after pruning, to win back quality."
+    )
+    max_metric_drop: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="The largest drop in the route's quality metric (e.g. 0.01 = one point of "
+        "macro-F1) a variant may have and still be chosen.",
+    )
+
+    @model_validator(mode="after")
+    def distinct(self) -> Optimize:
+        if len(set(self.prune)) != len(self.prune):
+            raise ValueError("each prune share once")
+        if self.quantize and not self.export:
+            raise ValueError("quantize: int8 needs export: onnx (the int8 copy is an ONNX model)")
+        return self
+
+
 class Route(Strict):
     id: Id
     chosen: bool = Field(False, description="The route the venture takes; exactly one is chosen.")
@@ -143,15 +206,28 @@ class Route(Strict):
         default_factory=dict,
         description="Training settings, e.g. learning_rate, batch_size, epochs, max_length, seed.",
     )
-    search: dict[str, list[Scalar]] = Field(
+    search: dict[str, list[Scalar] | SearchRange] = Field(
         default_factory=dict,
-        description="Optional grid: every combination of these values is trained; the best wins.",
+        description="Optional search: lists are a grid (every combination is trained); ranges "
+        "({low, high, log}) are drawn by Optuna's TPE sampler, search_trials times. The best "
+        "on validation wins.",
+    )
+    search_trials: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=1000,
+        description="Trials to draw when `search` has ranges (default 10).",
     )
     limits: dict[str, StrictInt] = Field(
         default_factory=dict,
         description="Optional caps for a quick rehearsal, e.g. max_train_samples: 600.",
     )
     compute: Compute = Field(default_factory=Compute)
+    optimize: Optimize | None = Field(
+        None,
+        description="What `ventureplan optimize` makes of the trained model: pruned, exported "
+        "and int8 variants, each measured; the fastest within max_metric_drop is chosen.",
+    )
     measures: list[Id] = Field(
         default_factory=list, description="Ids of the goals this route produces evidence for."
     )

@@ -42,7 +42,9 @@ FLOW = (
     "goals",
     "training",
     "forecast",
+    "protocol",
 )
+ROWS = ("variants",)  # a block list with one flow mapping per entry
 
 
 class PlanFileError(VenturePlanError):
@@ -198,7 +200,12 @@ def record_yaml(record: Record) -> str:
             return s
         return value
 
-    item = CommentedMap((k, flow(v) if k in FLOW else v) for k, v in record.document().items())
+    def shaped(key: str, value: Any) -> Any:
+        if key in ROWS and isinstance(value, list):
+            return CommentedSeq(flow(v) for v in value)
+        return flow(value) if key in FLOW else value
+
+    item = CommentedMap((k, shaped(k, v)) for k, v in record.document().items())
     yaml = YAML(typ="rt")
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)

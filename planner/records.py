@@ -9,9 +9,17 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from .errors import VenturePlanError
 from .fields import Id, Strict, Text
@@ -19,6 +27,14 @@ from .fields import Id, Strict, Text
 SCORE_METRICS = ("accuracy", "macro_f1", "weighted_f1")  # measured on the test split
 RESOURCE_METRICS = ("train_hours", "cost", "samples_per_second")  # measured while training
 METRICS = SCORE_METRICS + RESOURCE_METRICS
+# measured by `ventureplan optimize` on each variant (the chosen one settles goals)
+OPTIMIZATION_METRICS = (
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "throughput_per_s",
+    "model_size_mb",
+    "params_millions",
+)
 
 
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -90,7 +106,40 @@ class Forecast(Numbers):
     epochs: int | None = None
 
 
-class TrainingRecord(Open):
+class _Kept(Open):
+    """What every kind of record does: times in UTC, whether it counts, its written form."""
+
+    @field_validator("at", check_fields=False)
+    @classmethod
+    def utc(cls, at: dt.datetime) -> dt.datetime:
+        """A time without a zone is UTC, so records written by hand sort with the others."""
+        return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
+
+    @property
+    def evidence(self) -> bool:
+        """Whether the record counts: neither a rehearsal nor set aside."""
+        return not (getattr(self, "rehearsal", False) or getattr(self, "ignored", False))
+
+    def document(self) -> dict[str, Any]:
+        """The record as plain data, in the order it is written to the plan."""
+        out: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        goals: dict[str, GoalResult] = getattr(self, "goals")  # noqa: B009 (declared by each kind)
+        at: dt.datetime = getattr(self, "at")  # noqa: B009
+        out["goals"] = {k: v.model_dump(mode="json") for k, v in goals.items()}
+        out["at"] = at.isoformat().replace("+00:00", "Z")
+        for key in ("rehearsal", "rehearsal_reasons", "ignored"):
+            if not out.get(key):
+                out.pop(key, None)  # written only when set: a record of evidence stays short
+        return out
+
+
+REHEARSAL_HELP = (
+    "A capped run (--max-steps, limits, fewer epochs than planned), or an optimisation of "
+    "one: shown, never counted as evidence."
+)
+
+
+class TrainingRecord(_Kept):
     """One training run of a route: what was trained on, how well it did, what it cost."""
 
     run: Text = Field(description="Unique run id; artifacts live in runs/<id>/.")
@@ -106,38 +155,90 @@ class TrainingRecord(Open):
     goals: dict[str, GoalResult] = Field(default_factory=dict)
     training: Training = Field(default_factory=Training)
     forecast: Forecast = Field(default_factory=Forecast)
-    rehearsal: bool = Field(
-        False,
-        description="A capped run (--max-steps, limits, fewer epochs than planned): shown, "
-        "never counted as evidence.",
-    )
+    rehearsal: bool = Field(False, description=REHEARSAL_HELP)
+    rehearsal_reasons: list[str] = Field(default_factory=list)
+    ignored: bool = Field(False, description="Set aside by the founder: shown, never counted.")
+
+
+class Variant(Numbers):
+    """One model `optimize` produced from a training run, as measured by one protocol."""
+
+    name: Id = Field(description="The folder under runs/<id>/variants/.")
+    format: Literal["torch", "onnx"]
+    prune: float | None = Field(None, gt=0, lt=1, description="Share of heads and neurons removed.")
+    quantize: Literal["int8"] | None = None
+    params_millions: float | None = None
+    size_mb: float | None = None  # 1 MB = 10^6 bytes
+    latency_p50_ms: float | None = None  # batch 1
+    latency_p95_ms: float | None = None
+    throughput_per_s: float | None = None  # texts per second at batch 32
+    macro_f1: float | None = None
+    accuracy: float | None = None
+    interval: tuple[float, float] | None = None  # 95% bootstrap interval of the route's metric
+    change: float | None = None  # the route's metric minus the trained model's
+    agreement: float | None = None  # share of test texts predicted as the trained model does
+    max_abs_diff: float | None = None  # largest |logit difference| from its PyTorch source
+    within_drop: bool | None = None  # change >= -max_metric_drop
+
+
+class Protocol(Numbers):
+    """How every variant was timed."""
+
+    threads: int | None = None
+    warmup: int | None = None
+    repeats: int | None = None
+    batch: int | None = None  # the throughput batch
+    texts: int | None = None  # distinct test texts the timings cycle through
+
+
+class OptimizationRecord(_Kept):
+    """One `ventureplan optimize` of a training run: every variant, measured, and the chosen
+    one (the fastest whose metric drop is within max_metric_drop and that still meets the
+    route's quality goals). Its goals are the optimisation metrics of the chosen variant."""
+
+    run: Text = Field(description="Unique run id; variants live in runs/<id>/variants/.")
+    kind: Literal["optimization"] = Field(description="What produced the record.")
+    route: Id = Field(description="The route whose trained model was optimised.")
+    at: dt.datetime
+    source_run: Text = Field(description="The training run the variants come from.")
+    device: str | None = None
+    versions: dict[str, str] = Field(default_factory=dict)
+    data: dict[str, int] = Field(default_factory=dict)
+    protocol: Protocol = Field(default_factory=Protocol)
+    variants: list[Variant] = Field(default_factory=list)
+    chosen: Id | None = Field(None, description="The variant to ship; none when none qualifies.")
+    goals: dict[str, GoalResult] = Field(default_factory=dict)
+    rehearsal: bool = Field(False, description=REHEARSAL_HELP)
     rehearsal_reasons: list[str] = Field(default_factory=list)
     ignored: bool = Field(False, description="Set aside by the founder: shown, never counted.")
 
     @property
-    def evidence(self) -> bool:
-        """Whether the record counts: neither a rehearsal nor set aside."""
-        return not (self.rehearsal or self.ignored)
+    def metrics(self) -> dict[str, float]:
+        """The chosen variant's optimisation metrics (what its goals are measured on)."""
+        v = self.variant(self.chosen)
+        if v is None:
+            return {}
+        out = {name: getattr(v, name) for name in OPTIMIZATION_METRICS if name != "model_size_mb"}
+        out["model_size_mb"] = v.size_mb
+        return {k: float(x) for k, x in out.items() if x is not None}
 
-    @field_validator("at")
-    @classmethod
-    def utc(cls, at: dt.datetime) -> dt.datetime:
-        """A time without a zone is UTC, so records written by hand sort with the others."""
-        return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
-
-    def document(self) -> dict[str, Any]:
-        """The record as plain data, in the order it is written to the plan."""
-        out: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
-        out["goals"] = {k: v.model_dump(mode="json") for k, v in self.goals.items()}
-        out["at"] = self.at.isoformat().replace("+00:00", "Z")
-        for key in ("rehearsal", "rehearsal_reasons", "ignored"):
-            if not out.get(key):
-                out.pop(key, None)  # written only when set: a record of evidence stays short
-        return out
+    def variant(self, name: str | None) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
 
 
-# The next kinds (optimization, serving, manual) join this as a union tagged by `kind`.
-Record = TrainingRecord
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        kind = value.get("kind", "training")
+        return str(kind)
+    return str(getattr(value, "kind", "training"))
+
+
+KINDS = ("training", "optimization")
+Record = Annotated[
+    Annotated[TrainingRecord, Tag("training")] | Annotated[OptimizationRecord, Tag("optimization")],
+    Discriminator(_kind),
+]
+AnyRecord = TrainingRecord | OptimizationRecord  # for isinstance and annotations
 
 
 @dataclass
@@ -150,3 +251,7 @@ class Options:
     runs_dir: Path | None = None
     progress: bool = True
     keep_checkpoints: bool = False  # deleted after a successful run otherwise
+    search_worker: str | None = None  # join the search of this run id as one more worker
+    study_storage: str | None = (
+        None  # an RDB URL for the Optuna study (default: SQLite in runs/<id>/)
+    )

@@ -156,7 +156,11 @@ class Report:
         if b.dataset:
             lic = f" ({L['basis_licence']} {b.licence})" if b.licence else ""
             parts.append(f"{L['basis_data']} {b.dataset}{lic}")
-        if b.train is not None:
+        if b.kind == "optimization":
+            parts.append(L["variant_of"].format(variant=b.variant or "—", run=b.source_run))
+            if b.test is not None:
+                parts.append(L["test_examples"].format(test=f"{b.test:,}"))
+        elif b.train is not None:
             parts.append(L["train_test"].format(train=f"{b.train:,}", test=f"{b.test or 0:,}"))
         if b.device:
             parts.append(b.device)

@@ -14,14 +14,15 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import Finding
 from .errors import Path as FieldPath
 from .hookspecs import RouteParameters
-from .model import Plan, Route
+from .model import Plan, Route, SearchRange
 from .plugin_manager import FIX_PLUGIN, Manager, answers, failure
 from .validate import suggester
 
@@ -176,14 +177,32 @@ def _validate(model: type[BaseModel], data: Mapping[str, Any], near: Near) -> li
 
 
 def _search(model: type[BaseModel], route: Route, near: Near) -> list[Finding]:
-    """Every value of every search list, validated as its hyperparameter: each combination
-    is the hyperparameters with one value of each list."""
+    """Every value of every search list, and both ends of every range, validated as its
+    hyperparameter (each trial is the hyperparameters with one value of each name); a range
+    only on a number."""
     out: list[Finding] = []
     unknown: set[str] = set()
+    fields = _fields(model)
     for name, values in route.search.items():
-        # An empty list still has its name checked (the value's errors are not reported).
-        probes: list[Any] = list(values) or [None]
-        for j, value in enumerate(probes):
+        probes: list[tuple[str | int | None, Any]]
+        if isinstance(values, SearchRange):
+            kind = _number(fields[name].annotation) if name in fields else float
+            if kind is None:
+                out.append(
+                    Finding(
+                        "schema",
+                        f"a range {{low, high}} draws numbers, but `{name}` is not a number; "
+                        "give a list of the values to try",
+                        path=("search", name),
+                    )
+                )
+                continue
+            # SearchRange holds floats: an integer hyperparameter's 8 arrives as 8.0
+            probes = [(end, _as(kind, getattr(values, end))) for end in ("low", "high")]
+        else:
+            # An empty list still has its name checked (the value's errors are not reported).
+            probes = list(enumerate(values)) or [(None, None)]
+        for key, value in probes:
             data = {**route.hyperparameters, name: value}
             for e in _validate(model, data, near):
                 if e.path != (name,):  # the hyperparameters' own errors are reported there
@@ -192,9 +211,29 @@ def _search(model: type[BaseModel], route: Route, near: Near) -> list[Finding]:
                     if name not in unknown:
                         unknown.add(name)
                         out.append(Finding(e.code, e.message, path=("search", name), hint=e.hint))
-                elif values:
-                    out.append(Finding(e.code, e.message, path=("search", name, j), hint=e.hint))
+                elif key is not None:
+                    out.append(Finding(e.code, e.message, path=("search", name, key), hint=e.hint))
     return out
+
+
+def _number(annotation: Any) -> type[int] | type[float] | None:
+    """int or float for a field that takes a number (through Annotated and Optional), else
+    None: a range of a string or a yes/no value means nothing."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _number(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        kinds = {_number(a) for a in get_args(annotation) if a is not type(None)}
+        if None in kinds or not kinds:
+            return None
+        return int if kinds == {int} else float
+    if annotation is int or annotation is float:
+        return annotation
+    return None
+
+
+def _as(kind: type[int] | type[float], value: float) -> int | float:
+    return int(value) if kind is int and value.is_integer() else value
 
 
 def _own(kind: Kind, plan: Plan, route: Route, base: Path, near: Near) -> list[Finding]:

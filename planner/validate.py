@@ -144,6 +144,12 @@ def _message(
             f"this file says schema: {_short(value)}; ventureplan reads schema: ventureplan/1",
             None,
         )
+    if kind == "union_tag_invalid":  # a record's `kind`
+        expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected_tags", ""))
+        tag = err.get("ctx", {}).get("tag")
+        close = near(str(tag), expected)
+        msg = f"{_short(tag)} is not one of: {', '.join(expected)}"
+        return (msg + (f"; did you mean `{close}`?" if close else "")), None
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
         close = near(str(value), expected) if isinstance(value, str) else None
@@ -167,6 +173,8 @@ def schema_findings(exc: ValidationError, data: Any) -> list[Finding]:
     for err in exc.errors():
         keep_last = err["type"] in ("missing", "extra_forbidden")
         path = _real_path(tuple(err["loc"]), data, keep_last)
+        if err["type"] == "union_tag_invalid":
+            path = (*path, "kind")  # the tag a tagged union (a record's kind) did not know
         if path in seen:
             continue
         seen.add(path)

@@ -167,6 +167,62 @@ def cash(analysis: Analysis, labels: Labels) -> str:
     return _render(analysis, labels, _cash)
 
 
+def variants(analysis: Analysis, labels: Labels) -> str:
+    """Latency against the quality metric of an optimisation's variants, the Pareto front
+    (no other variant both faster and better) joined, the chosen one starred; "" without
+    an optimisation."""
+    if not _optimised(analysis):
+        return ""
+    return _render(analysis, labels, _variants)
+
+
+def _optimised(a: Analysis) -> Any:
+    return next((ev for ev in [*a.evidence, *a.rehearsals] if ev.variants), None)
+
+
+def pareto(points: list[tuple[float, float]]) -> list[int]:
+    """Indexes of the points no other point beats on both axes (lower x, higher y), by x."""
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], -points[i][1]))
+    front, best = [], -math.inf
+    for i in order:
+        if points[i][1] > best:
+            front.append(i)
+            best = points[i][1]
+    return front
+
+
+def _variants(fig: Figure, a: Analysis, labels: Labels, cjk: bool) -> None:
+    ev = _optimised(a)
+    fig.set_size_inches(WIDTH, 3.0)
+    ax = fig.add_subplot()
+    _frame(ax, labels, "variants_chart", "latency_axis", "quality_axis")
+    shown = [v for v in ev.variants if v.latency_p50_ms is not None and v.macro_f1 is not None]
+    if not shown:
+        ax.set_axis_off()
+        _empty(ax, _l(labels, "no_variants"))
+        return
+    points = [(float(v.latency_p50_ms), float(v.macro_f1)) for v in shown]
+    front = pareto(points)
+    ax.plot(*zip(*(points[i] for i in front), strict=True), color=CALM, lw=1.2, ls="--",
+            label=_l(labels, "pareto_front"))  # fmt: skip
+    for v, (x, y) in zip(shown, points, strict=True):
+        chosen = v.name == ev.chosen
+        ax.scatter([x], [y], s=60 if chosen else 22, marker="*" if chosen else "o",
+                   color=RED if chosen else TASK, zorder=3)  # fmt: skip
+        ax.annotate(_clip(v.name, 24), (x, y), textcoords="offset points", xytext=(4, 3))
+    ax.set_xscale("log")  # latencies span an order of magnitude: torch eager to int8
+    xs = [x for x, _ in points]
+    ax.set_xlim(min(xs) / 1.3, max(xs) * 1.6)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    lo, hi = min(y for _, y in points), max(y for _, y in points)
+    pad = max(0.005, 0.15 * (hi - lo))
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.grid(color="#e5e5e5", lw=0.6)
+    handles = [Line2D([], [], color=CALM, ls="--", label=_l(labels, "pareto_front"))]
+    handles.append(Line2D([], [], color=RED, marker="*", ls="", label=_l(labels, "chosen_variant")))
+    ax.legend(handles=handles, loc="lower right", frameon=False)
+
+
 Row = tuple[str, float, float, str, str]  # label, start, end, kind, svg id
 
 

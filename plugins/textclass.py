@@ -17,7 +17,14 @@ from ventureplan.planner import hookimpl
 from ventureplan.planner.errors import Finding
 from ventureplan.planner.hookspecs import RouteParameters
 from ventureplan.planner.model import Plan, Route
-from ventureplan.planner.records import METRICS, Options, Record
+from ventureplan.planner.records import (
+    METRICS,
+    OPTIMIZATION_METRICS,
+    OptimizationRecord,
+    Options,
+    Record,
+    TrainingRecord,
+)
 
 if TYPE_CHECKING:
     from ventureplan.runner.train import Allowed
@@ -36,6 +43,9 @@ HELP = {
     "gradient_accumulation": "Batches whose gradients add up to one optimiser step.",
     "patience": "Epochs without a better validation score before training stops.",
     "eval_batch_size": "Examples in one batch when evaluating.",
+    "dropout": "Dropout of the encoder's hidden states and attention weights (the model's "
+    "own when left out).",
+    "freeze_layers": "The first N encoder layers keep their pretrained weights (0: all train).",
 }
 
 
@@ -71,7 +81,8 @@ def hyperparameter_model() -> type[BaseModel]:
             description=f"{text} Allowed: {allowed.describe()}.",
             gt=allowed.low if allowed.low_open else None,
             ge=None if allowed.low_open else allowed.low,
-            le=allowed.high,
+            lt=allowed.high if allowed.high_open else None,
+            le=None if allowed.high_open else allowed.high,
         )
         # The bounds on the type (the schema shows them); the runner's rule runs before them.
         kind = Annotated[allowed.kind, field, _validator(allowed)]  # type: ignore[name-defined]
@@ -80,7 +91,7 @@ def hyperparameter_model() -> type[BaseModel]:
         "TextClassificationHyperparameters",
         __config__=ConfigDict(extra="forbid"),
         __doc__="Training settings of a text-classification route (routes[].hyperparameters; "
-        "each routes[].search list holds values of one of them).",
+        "each routes[].search list or range holds values of one of them).",
         **fields,
     )
     return model
@@ -164,8 +175,21 @@ def route_parameters() -> dict[str, Any]:
         KIND: RouteParameters(
             hyperparameters=hyperparameter_model(),
             limits=TextClassificationLimits,
-            metrics=METRICS,
+            metrics=METRICS + OPTIMIZATION_METRICS,
             check=check_route,
             description="Fine-tune a transformer encoder to put each text in one class.",
         )
     }
+
+
+def _optimize(
+    plan: Plan, route: Route, path: Path, source: TrainingRecord, runs: Path
+) -> OptimizationRecord:
+    from ventureplan.runner.optimize import optimize_text_classification  # torch loads here
+
+    return optimize_text_classification(plan, route, path, source, runs)
+
+
+@hookimpl
+def route_optimizers() -> dict[str, Any]:
+    return {KIND: _optimize}

@@ -5,7 +5,7 @@ renamed into place, and only then are the older ones removed. Resume reads the n
 `epoch-*` folder, so it sees the previous checkpoint or the new one, never a mix of both,
 and never a `.tmp` folder.
 
-    checkpoints/combo-0/epoch-0003/   model.safetensors   the weights after epoch 3
+    checkpoints/trial-0/epoch-0003/   model.safetensors   the weights after epoch 3
                                       best.safetensors    the best validation epoch's weights
                                       state.safetensors   optimiser moments, torch RNG
                                       state.json          schedule, other RNGs, progress

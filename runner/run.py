@@ -1,20 +1,21 @@
 """Running a text-classification route, one step after another: prepare (limits, configs,
-data, device), search (train each combination of the grid, keep the best on validation),
-evaluate (the test split), measure (rates, cost, forecast, goals), then the record for
-the plan and the artifacts in runs/<id>/. The checkpoints go once all of that is written;
-a run that fails or is killed keeps them for --resume."""
+data, device, the model's limits, the study), search (Optuna trials, search.py; the best on
+validation), evaluate (the test split), measure (rates, cost, forecast, goals), then the
+record for the plan and the artifacts in runs/<id>/. The checkpoints go once all of that is
+written; a run that fails or is killed keeps them for --resume. A --search-worker process
+stops after its share of the trials: no evaluation, no record."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import itertools
 import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ventureplan.planner.errors import VenturePlanError
@@ -37,29 +38,63 @@ from . import model as model_mod
 from .data import Data
 from .distributed import Distributed, join, leave
 from .measure import device_name, full_data_forecast, full_data_hours, score_goals, training_costs
+from .search import (
+    MAIN,
+    STUDY_FILE,
+    WAIT,
+    Order,
+    Space,
+    StudyError,
+    best_trial,
+    create_study,
+    default_url,
+    join_study,
+    listing,
+    plain,
+    pruning,
+    refuse_surplus,
+    share,
+    shown_url,
+    take_trials,
+    wait_for_others,
+    worker_name,
+)
 from .train import (
     Config,
     Measurement,
+    check_dropout,
+    check_freeze_layers,
     check_hyperparameters,
     check_max_length,
     encode,
+    encoder_layers,
     model_lengths,
     pick_device,
     predict,
     refuse,
     seed_everything,
     train,
+    with_dropout,
 )
+
+if TYPE_CHECKING:
+    import optuna
 
 
 def run_text_classification(
     plan: Plan, route: Route, plan_path: Path, options: Options
 ) -> TrainingRecord | None:
     """Train, evaluate and measure `route`; return the record (the caller writes it back).
-    Under torchrun only rank 0 returns a record; the other processes return None."""
+    Under torchrun only rank 0 returns a record; the other processes return None, and so
+    does a --search-worker process."""
     started = time.perf_counter()
     run = prepare(plan, route, plan_path, options)
-    best, tried = search(route, run, options)
+    trials = Trials(route, run, options)
+    if options.search_worker is not None:
+        trials.work()
+        leave(run.dist)
+        return None
+    best, tried = trials.search()
     leave(run.dist)
     if not run.dist.main:
         return None  # rank 0 evaluates, measures and writes
@@ -77,10 +112,10 @@ def run_text_classification(
 
 @dataclass
 class Prepared:
-    """Everything checked before the first model is loaded, and where the run lives."""
+    """Everything checked before the first trial trains, and where the run lives."""
 
     base: Path  # the plan's folder: relative paths start here
-    configs: list[Config]  # one per combination of the grid
+    space: Space
     data: Data
     device: Any
     dist: Distributed
@@ -89,11 +124,21 @@ class Prepared:
     at: dt.datetime
     metric: str  # the validation score the search maximises
     seed: int
+    max_steps: int | None
+    positions: int | None = None  # the model's, once loaded: the default max_length's cap
+    study: optuna.Study | None = None  # rank 0's
+
+    def config(self, route: Route, params: dict[str, Any]) -> Config:
+        """The config of the trial that draws `params`."""
+        cfg = Config.from_route({**route.hyperparameters, **params}, self.max_steps)
+        if self.positions is None:
+            return cfg
+        return replace(cfg, max_length=min(cfg.max_length, self.positions))
 
 
 @dataclass
 class Best:
-    """The combination that won the search, with its trained model."""
+    """A trained trial: its config, model and measurement."""
 
     config: Config
     tokenizer: Any
@@ -114,9 +159,7 @@ def prepare(plan: Plan, route: Route, plan_path: Path, options: Options) -> Prep
 
     base = plan_path.parent
     runs = options.runs_dir or base / "runs"
-    given = options.resume or os.environ.get(RUN_ID_ENV)  # checked before any work
-    if given is not None:
-        check_run_id(given, "--resume" if options.resume else RUN_ID_ENV)
+    given = _given_run_id(options)
     unknown = sorted(set(route.limits) - {"max_train_samples"})
     if unknown:
         raise VenturePlanError(
@@ -131,7 +174,7 @@ def prepare(plan: Plan, route: Route, plan_path: Path, options: Options) -> Prep
     # Every value of routes.hyperparameters and routes.search, before any data is read or any
     # model loaded: a bad one must not fail after an hour of training.
     refuse(check_hyperparameters(route))
-    configs = [Config.from_route(h, options.max_steps) for h in _grid(route)]
+    Config.from_route(route.hyperparameters, options.max_steps)  # --max-steps, checked here
     seed = Config.from_route(route.hyperparameters).seed  # the data split's, checked above
     data = data_mod.prepare(route.dataset, base, seed, max_train=max_train)
     device = pick_device(options.device or route.compute.device)
@@ -143,73 +186,240 @@ def prepare(plan: Plan, route: Route, plan_path: Path, options: Options) -> Prep
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     rid = given or run_id(route, now, runs)
     folder = runs / rid
-    if options.resume and not (folder / "checkpoints").exists():
+    if options.resume and not any((folder / n).exists() for n in ("checkpoints", STUDY_FILE)):
         raise VenturePlanError(
             f"no checkpoint to resume in {folder}; run ids are the folder names in {runs}"
         )
-    folder.mkdir(parents=True, exist_ok=True)
     metric = _selection_metric(plan, route)
-    return Prepared(base, configs, data, device, dist, rid, folder, now, metric, seed)
+    run = Prepared(
+        base=base,
+        space=Space.of(route),
+        data=data,
+        device=device,
+        dist=dist,
+        run=rid,
+        folder=folder,
+        at=now,
+        metric=metric,
+        seed=seed,
+        max_steps=options.max_steps,
+    )
+    run.positions = check_model(route, run)
+    run.study = open_study(route, run, options, runs)
+    return run
 
 
-def search(
-    route: Route, run: Prepared, options: Options
-) -> tuple[Best | None, list[dict[str, Any]]]:
-    """Train every combination; the best on validation, and what each one scored. Processes
-    other than rank 0 get (None, [])."""
-    data, best, tried = run.data, None, []
-    id2label = dict(enumerate(data.classes))
-
-    def score(pred: np.ndarray, labels: list[int]) -> float:
-        return scores.metric(run.metric, np.asarray(labels), pred)
-
-    with _progress(options.progress) as progress:
-        for i in range(len(run.configs)):
-            seed_everything(run.configs[i].seed)  # the new classification head starts from it
-            tokenizer, model = model_mod.load(route.model, run.base, len(data.classes), id2label)
-            if i == 0:  # before the first combination trains
-                run.configs = fit_to_model(route, run.configs, tokenizer, model)
-            cfg = run.configs[i]
-            train_set = encode(tokenizer, data.train.texts, data.train.labels, cfg.max_length)
-            val_set = encode(
-                tokenizer, data.validation.texts, data.validation.labels, cfg.max_length
-            )
-            m = train(
-                model,
-                tokenizer,
-                train_set,
-                val_set,
-                cfg,
-                run.device,
-                score,
-                run.folder / "checkpoints" / f"combo-{i}",
-                resume=options.resume is not None,
-                progress=progress if options.progress else None,
-                dist=run.dist,
-            )
-            if not run.dist.main:
-                continue
-            tried.append(
-                {
-                    "hyperparameters": asdict(cfg),
-                    "validation": {run.metric: round(m.best_validation, 4)},
-                    "best_epoch": m.best_epoch,
-                    "epochs_run": m.epochs_run,
-                }
-            )
-            if best is None or m.best_validation > best.measurement.best_validation:
-                best = Best(cfg, tokenizer, model.cpu(), m)
-    return best, tried
+def _given_run_id(options: Options) -> str | None:
+    """The run id the options name (checked before any work), if any."""
+    if options.resume is not None and options.search_worker is not None:
+        raise VenturePlanError(
+            "--resume continues a run's own process and --search-worker joins one as another "
+            "worker; give one of them"
+        )
+    for value, what in (
+        (options.resume, "--resume"),
+        (options.search_worker, "--search-worker"),
+        (os.environ.get(RUN_ID_ENV), RUN_ID_ENV),
+    ):
+        if value is not None:
+            return check_run_id(value, what)
+    return None
 
 
-def fit_to_model(route: Route, configs: list[Config], tokenizer: Any, model: Any) -> list[Config]:
-    """The configs, checked against what the loaded model takes: a max_length the plan sets
-    outside it is refused; the default one (128) is lowered to the model's positions."""
+def check_model(route: Route, run: Prepared) -> int | None:
+    """The route's max_length, freeze_layers and dropout checked against the loaded model,
+    once, before the study records a trial; returns the model's positions, which the
+    default max_length (128) is lowered to."""
+    seed_everything(run.seed)
+    classes = run.data.classes
+    tokenizer, model = model_mod.load(route.model, run.base, len(classes), dict(enumerate(classes)))
     low, high = model_lengths(tokenizer, model)
-    refuse(check_max_length(route, low, high))
-    if high is None:
-        return configs
-    return [replace(c, max_length=min(c.max_length, high)) for c in configs]
+    layers = len(encoder_layers(model))
+    refuse(
+        check_max_length(route, low, high)
+        + check_freeze_layers(route, layers)
+        + check_dropout(route, model.config)
+    )
+    return high
+
+
+def open_study(route: Route, run: Prepared, options: Options, runs: Path) -> optuna.Study | None:
+    """Rank 0's study: made for the run, or joined by a --search-worker. A problem is told
+    to every rank, so that all of them stop."""
+    study, problem = None, None
+    if run.dist.main:
+        try:
+            study = _study(route, run, options, runs)
+        except StudyError as exc:
+            problem = str(exc)
+    problem = share(run.dist, problem)
+    if problem is not None:
+        raise StudyError(problem)
+    return study
+
+
+def _study(route: Route, run: Prepared, options: Options, runs: Path) -> optuna.Study:
+    given = options.study_storage
+    if given is None:
+        url, label = default_url(run.folder), str(run.folder / STUDY_FILE)
+    else:
+        url, label = given, f"--study-storage {shown_url(given)}"
+    if options.search_worker is not None:
+        if given is None and not run.folder.is_dir():
+            raise StudyError(
+                f"--search-worker {run.run}: no such run in {runs}; run ids are the folder "
+                "names there"
+            )
+        if given is None and not (run.folder / STUDY_FILE).is_file():
+            raise StudyError(
+                f"--search-worker {run.run}: the run has no {STUDY_FILE} (a route that "
+                "searches nothing has none to share; a run started with --study-storage "
+                "keeps its study there: give the same --study-storage)"
+            )
+        return join_study(run.run, url, label, run.space, run.seed, _route_of(route, run))
+    if given is None:
+        run.folder.mkdir(parents=True, exist_ok=True)  # SQLite makes the file, not its folder
+    study = create_study(
+        run.run,
+        url if given is not None or route.search else None,  # one trial: kept in memory
+        label,
+        run.space,
+        run.seed,
+        _route_of(route, run),
+        resume=options.resume is not None,
+    )
+    run.folder.mkdir(parents=True, exist_ok=True)
+    return study
+
+
+def _route_of(route: Route, run: Prepared) -> dict[str, Any]:
+    """What the study keeps of the route, named as the plan and the options name it: a
+    worker whose plan differs in any of these would search something else."""
+    return plain(
+        {
+            "routes.model": route.model,
+            "routes.dataset": route.dataset.model_dump(mode="json"),
+            "routes.hyperparameters": route.hyperparameters,
+            "routes.search": {
+                n: v if isinstance(v, list) else v.model_dump(mode="json")
+                for n, v in route.search.items()
+            },
+            "routes.search_trials": route.search_trials,
+            "routes.limits": route.limits,
+            "--max-steps": run.max_steps,
+            "the goal metric it selects on": run.metric,
+        }
+    )
+
+
+class Trials:
+    """This process's part of the search: the objective Optuna calls on rank 0, the same
+    training on the other ranks, and the best model trained here (in the run's own
+    process; a worker keeps none)."""
+
+    def __init__(self, route: Route, run: Prepared, options: Options) -> None:
+        self.route, self.run, self.options = route, run, options
+        self.worker = MAIN if options.search_worker is None else worker_name()
+        self.kept: tuple[int, Best] | None = None
+        self.progress = _progress(options.progress)
+
+    def search(self) -> tuple[Best | None, list[dict[str, Any]]]:
+        """Take trials, wait for other workers' ones, re-train the best if another worker
+        ran it. Rank 0 returns it and every trial's entry; other ranks (None, [])."""
+        run = self.run
+        with self.progress:
+            if not run.dist.main:
+                self.follow()
+                return None, []
+            assert run.study is not None
+            take_trials(run.study, run.space.trials, self.objective)
+            wait_for_others(run.study, tick=lambda: share(run.dist, WAIT))
+            top = best_trial(run.study)
+            if self.kept is None or self.kept[0] != top.number:
+                # same params, same seed: the same model (checkpoints continue on --resume)
+                resume = self.options.resume is not None
+                again = Order(top.number, top.params, resume=resume, prune=False)
+                share(run.dist, again)
+                self.kept = (top.number, self.train(again))
+            share(run.dist, None)
+        return self.kept[1], listing(run.study, run.metric)
+
+    def work(self) -> None:
+        """A --search-worker's part: trials until the study has its budget."""
+        with self.progress:
+            if not self.run.dist.main:
+                self.follow()
+                return
+            assert self.run.study is not None
+            take_trials(self.run.study, self.run.space.trials, self.objective)
+            share(self.run.dist, None)
+
+    def objective(self, trial: optuna.Trial) -> float:
+        run = self.run
+        refuse_surplus(trial, run.space.trials)
+        requeued = bool(trial.user_attrs.get("requeued"))
+        resume = self.options.resume is not None or requeued
+        order = Order(trial.number, run.space.suggest(trial), resume=resume)
+        trial.set_user_attr("ran_by", self.worker)
+        trial.set_user_attr("hyperparameters", asdict(run.config(self.route, order.params)))
+        share(run.dist, order)
+        try:
+            got = self.train(order, trial)
+        finally:
+            if self.worker != MAIN and not self.options.keep_checkpoints:
+                shutil.rmtree(self.checkpoints(order), ignore_errors=True)  # in the study now
+        score = got.measurement.best_validation
+        if self.worker == MAIN and (
+            self.kept is None or score > self.kept[1].measurement.best_validation
+        ):
+            self.kept = (trial.number, replace(got, model=got.model.cpu()))
+        return score
+
+    def follow(self) -> None:
+        """A rank other than 0: train each trial rank 0 hands over, until it says done."""
+        import optuna
+
+        while (order := share(self.run.dist, None)) is not None:
+            if order == WAIT:
+                continue
+            with contextlib.suppress(optuna.TrialPruned):  # rank 0 moves on too
+                self.train(order)
+
+    def checkpoints(self, order: Order) -> Path:
+        return self.run.folder / "checkpoints" / f"trial-{order.number}"
+
+    def train(self, order: Order, trial: optuna.Trial | None = None) -> Best:
+        """Train one trial's config; on rank 0, `trial` hears each epoch's score."""
+        run, route = self.run, self.route
+        cfg = run.config(route, order.params)
+        seed_everything(cfg.seed)  # the new classification head starts from it
+        classes = run.data.classes
+        tokenizer, model = model_mod.load(
+            route.model, run.base, len(classes), dict(enumerate(classes))
+        )
+        if cfg.dropout is not None:
+            model = with_dropout(model, cfg.dropout)
+        d = run.data
+        train_set = encode(tokenizer, d.train.texts, d.train.labels, cfg.max_length)
+        val_set = encode(tokenizer, d.validation.texts, d.validation.labels, cfg.max_length)
+        m = train(
+            model,
+            tokenizer,
+            train_set,
+            val_set,
+            cfg,
+            run.device,
+            self.score,
+            self.checkpoints(order),
+            resume=order.resume,
+            progress=self.progress if self.options.progress else None,
+            dist=run.dist,
+            on_epoch=pruning(trial, run.dist) if order.prune else None,
+        )
+        return Best(cfg, tokenizer, model, m)
+
+    def score(self, pred: np.ndarray, labels: list[int]) -> float:
+        return scores.metric(self.run.metric, np.asarray(labels), pred)
 
 
 def evaluate(run: Prepared, best: Best) -> tuple[np.ndarray, dict[str, Any]]:
@@ -264,9 +474,7 @@ def make_record(
             "transformers": version("transformers"),
         },
         data=run.data.record(),
-        hyperparameters={
-            k: v for k, v in asdict(best.config).items() if k != "max_steps" or v is not None
-        },
+        hyperparameters={k: v for k, v in asdict(best.config).items() if v is not None},
         metrics=report["metrics"],
         intervals=found.intervals,
         goals=found.goals,
@@ -311,13 +519,9 @@ def _selection_metric(plan: Plan, route: Route) -> str:
     return "macro_f1"
 
 
-def _grid(route: Route) -> list[dict[str, Any]]:
-    keys = list(route.search)
-    combos = itertools.product(*(route.search[k] for k in keys)) if keys else [()]
-    return [{**route.hyperparameters, **dict(zip(keys, values, strict=True))} for values in combos]
-
-
 def _progress(enabled: bool) -> Any:
+    """The training bar, on stderr: stdout holds only what the command reports."""
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
@@ -326,4 +530,4 @@ def _progress(enabled: bool) -> Any:
         TextColumn("{task.completed}/{task.total} steps"),
         TimeElapsedColumn(),
     )
-    return Progress(*columns, disable=not enabled, transient=True)
+    return Progress(*columns, console=Console(stderr=True), disable=not enabled, transient=True)

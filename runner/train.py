@@ -12,6 +12,7 @@ the hyperparameter checks can run where only the planner is installed.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import reprlib
@@ -23,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ventureplan.planner.errors import VenturePlanError, format_path
+from ventureplan.planner.model import Route, SearchRange
 
 from .distributed import SINGLE, Distributed
 
 if TYPE_CHECKING:
     import torch
-    from ventureplan.planner.model import Route
 
 
 class TrainingError(VenturePlanError):
@@ -47,12 +48,14 @@ class Config:
     gradient_accumulation: int = 1
     patience: int = 2  # epochs without a better validation score before stopping
     eval_batch_size: int = 64
+    dropout: float | None = None  # None: the model's own
+    freeze_layers: int = 0  # the first N encoder layers keep their pretrained weights
     max_steps: int | None = None  # optimiser steps, for a quick rehearsal
 
     @classmethod
     def from_route(cls, hyper: Mapping[str, Any], max_steps: int | None = None) -> Config:
-        """The config of one combination (routes.hyperparameters with one value of each
-        routes.search list); a TrainingError names the first value outside HYPERPARAMETERS."""
+        """The config of one trial (routes.hyperparameters with the values the search chose);
+        a TrainingError names the first value outside HYPERPARAMETERS."""
         refuse([p for k, v in hyper.items() for p in _check_value(("hyperparameters", k), k, v)])
         if max_steps is not None and (
             isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1
@@ -70,11 +73,13 @@ class Allowed:
     low: float
     high: float
     low_open: bool = False  # (low, high] rather than [low, high]
+    high_open: bool = False  # [low, high) rather than [low, high]
 
     def describe(self) -> str:
         if self.kind is int:
             return f"an integer in {self.low}..{self.high}"
-        return f"a finite number in {'(' if self.low_open else '['}{self.low}, {self.high}]"
+        left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+        return f"a finite number in {left}{self.low}, {self.high}{right}"
 
     def problem(self, value: Any) -> str | None:
         """What is wrong with `value`, or None when parse() accepts it."""
@@ -86,7 +91,8 @@ class Allowed:
             return f"{shown(value)} is not a whole number; allowed: {self.describe()}"
         # Compared before any conversion: float(10**400) would overflow.
         below = value <= self.low if self.low_open else value < self.low
-        if below or value > self.high:
+        above = value >= self.high if self.high_open else value > self.high
+        if below or above:
             return f"{shown(value)} is out of range; allowed: {self.describe()}"
         return None
 
@@ -105,8 +111,10 @@ class Allowed:
 # the seed within 0..2**32-1, what numpy, scikit-learn and torch all accept; max_length up
 # to 2**20, and once the model is loaded within what it takes (check_max_length); a
 # learning rate above 0 (AdamW's rule) and at most 10, thousands of times what fine-tuning
-# uses; the warmup a share of the steps, 0..1; weight decay 0..10. max_steps is not a
-# hyperparameter but the --max-steps option.
+# uses; the warmup a share of the steps, 0..1; weight decay 0..10; dropout a probability
+# below 1 (at 1 nothing passes); freeze_layers up to 10000, and once the model is loaded
+# within its layers (check_freeze_layers). max_steps is not a hyperparameter but the
+# --max-steps option.
 HYPERPARAMETERS: dict[str, Allowed] = {
     "learning_rate": Allowed(float, 0, 10, low_open=True),
     "batch_size": Allowed(int, 1, 65536),
@@ -118,6 +126,8 @@ HYPERPARAMETERS: dict[str, Allowed] = {
     "gradient_accumulation": Allowed(int, 1, 65536),
     "patience": Allowed(int, 1, 10_000),
     "eval_batch_size": Allowed(int, 1, 65536),
+    "dropout": Allowed(float, 0, 1, high_open=True),
+    "freeze_layers": Allowed(int, 0, 10_000),
 }
 MAX_COMBINATIONS = 1000  # a routes.search grid trains one model per combination
 
@@ -134,39 +144,43 @@ class HyperparameterProblem:
 
 
 def check_hyperparameters(route: Route) -> list[HyperparameterProblem]:
-    """Every problem with the route's hyperparameters and search grid, in plan order: unknown
-    names, values outside HYPERPARAMETERS, empty or oversized grids. Pure: reads no data,
-    loads no model, imports no torch."""
+    """Every problem with the route's hyperparameters and search, in plan order: unknown
+    names, values (and the ends of ranges) outside HYPERPARAMETERS, empty lists, oversized
+    grids, search_trials with no range. Pure: reads no data, loads no model, imports no
+    torch."""
     problems: list[HyperparameterProblem] = []
     for name, value in route.hyperparameters.items():
         problems += _check_value(("hyperparameters", name), name, value)
     for name, values in route.search.items():
         if name not in HYPERPARAMETERS:
             problems += _check_value(("search", name), name, None)
-            continue
-        if not isinstance(values, list | tuple):
+        elif isinstance(values, SearchRange):
+            for path, end in _given(route, name):
+                problems += _check_value(path, name, end)
+        elif not isinstance(values, list | tuple):
             problems.append(
                 HyperparameterProblem(
                     ("search", name),
-                    f"{shown(values)} is {_kind(values)}; give a list of values to try",
+                    f"{shown(values)} is {_kind(values)}; give a list of values to try "
+                    "or a range {low, high}",
                 )
             )
-            continue
-        problems += _empty(name, values)
-        for i, value in enumerate(values):
-            problems += _check_value(("search", name, i), name, value)
-    return problems + _too_many(route.search)
+        else:
+            problems += _empty(name, values)
+            for i, value in enumerate(values):
+                problems += _check_value(("search", name, i), name, value)
+    return problems + _search_size(route)
 
 
 def check_grid(route: Route) -> list[HyperparameterProblem]:
-    """The problems of the search grid as a whole, which no single value has: an empty list,
-    more combinations than MAX_COMBINATIONS (check_hyperparameters reports these too, among
-    the problems of each value)."""
+    """The problems of the search as a whole, which no single value has: an empty list, a
+    grid of more than MAX_COMBINATIONS, search_trials with no range to draw from
+    (check_hyperparameters reports these too, among the problems of each value)."""
     problems: list[HyperparameterProblem] = []
     for name, values in route.search.items():
         if name in HYPERPARAMETERS and isinstance(values, list | tuple):
             problems += _empty(name, values)
-    return problems + _too_many(route.search)
+    return problems + _search_size(route)
 
 
 def _empty(name: str, values: list[Any] | tuple[Any, ...]) -> list[HyperparameterProblem]:
@@ -175,10 +189,26 @@ def _empty(name: str, values: list[Any] | tuple[Any, ...]) -> list[Hyperparamete
     return [HyperparameterProblem(("search", name), "an empty list; give one value or more")]
 
 
-def _too_many(search: Mapping[str, Any]) -> list[HyperparameterProblem]:
+def _search_size(route: Route) -> list[HyperparameterProblem]:
+    """How many models the search trains. Lists alone are a grid, each combination trained
+    once: at most MAX_COMBINATIONS. With a range, the lists are choices among the values
+    drawn and search_trials (or its default) counts the trials; without one it counts
+    nothing, and is refused rather than ignored."""
+    known = {n: v for n, v in route.search.items() if n in HYPERPARAMETERS}
+    if any(isinstance(v, SearchRange) for v in known.values()):
+        return []
+    if route.search_trials is not None:
+        return [
+            HyperparameterProblem(
+                ("search_trials",),
+                f"{shown(route.search_trials)} trials, but routes.search has no range to draw "
+                "them from (a grid of lists trains each combination once); drop search_trials "
+                "or give a range {low, high}",
+            )
+        ]
     combinations = 1
-    for name, values in search.items():
-        if name in HYPERPARAMETERS and isinstance(values, list | tuple):
+    for values in known.values():
+        if isinstance(values, list | tuple):
             combinations *= len(values)
     if combinations <= MAX_COMBINATIONS:
         return []
@@ -189,6 +219,28 @@ def _too_many(search: Mapping[str, Any]) -> list[HyperparameterProblem]:
             f"at most {MAX_COMBINATIONS} are allowed",
         )
     ]
+
+
+def _given(route: Route, name: str) -> list[tuple[tuple[str | int, ...], Any]]:
+    """Where the route sets `name`, and to what: each value of its search list or both ends
+    of its range (which the search overrides the hyperparameters with), else its value."""
+    values = route.search.get(name)
+    if isinstance(values, SearchRange):
+        allowed = HYPERPARAMETERS.get(name)
+        ends = [("low", values.low), ("high", values.high)]
+        # SearchRange holds floats: an integer hyperparameter's 8 arrives as 8.0
+        return [
+            (
+                ("search", name, end),
+                int(v) if allowed and allowed.kind is int and v.is_integer() else v,
+            )
+            for end, v in ends
+        ]
+    if isinstance(values, list | tuple):
+        return [(("search", name, i), v) for i, v in enumerate(values)]
+    if name in route.hyperparameters:
+        return [(("hyperparameters", name), route.hyperparameters[name])]
+    return []
 
 
 def refuse(problems: list[HyperparameterProblem]) -> None:
@@ -214,16 +266,10 @@ def model_lengths(tokenizer: Any, model: Any) -> tuple[int, int | None]:
 
 def check_max_length(route: Route, low: int, high: int | None) -> list[HyperparameterProblem]:
     """The route's max_length values outside what the loaded model can use, low..high."""
-    given: list[tuple[tuple[str | int, ...], Any]] = []
-    if "max_length" in route.search:
-        values = route.search["max_length"]
-        given += [(("search", "max_length", i), v) for i, v in enumerate(values)]
-    elif "max_length" in route.hyperparameters:
-        given.append((("hyperparameters", "max_length"), route.hyperparameters["max_length"]))
     top = high if high is not None else HYPERPARAMETERS["max_length"].high
     allowed = f"allowed for this model: an integer in {low}..{top}"
     out = []
-    for path, value in given:
+    for path, value in _given(route, "max_length"):
         if value < low:
             why = f"too short for the {low - 1} special tokens the tokenizer adds"
         elif high is not None and value > high:
@@ -232,6 +278,52 @@ def check_max_length(route: Route, low: int, high: int | None) -> list[Hyperpara
             continue
         out.append(HyperparameterProblem(path, f"{shown(value)} is {why}; {allowed}"))
     return out
+
+
+def check_freeze_layers(route: Route, layers: int) -> list[HyperparameterProblem]:
+    """The route's freeze_layers values above the loaded model's number of encoder layers."""
+    allowed = f"allowed for this model: an integer in 0..{layers}"
+    return [
+        HyperparameterProblem(
+            path, f"{shown(value)} is more than the {layers} layers the model has; {allowed}"
+        )
+        for path, value in _given(route, "freeze_layers")
+        if value > layers
+    ]
+
+
+# What a model's config calls its dropout: BERT, RoBERTa, MiniLM and ELECTRA the first two,
+# DistilBERT and others the rest. `dropout` sets every one the config has.
+DROPOUT_FIELDS = (
+    "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+    "dropout",
+    "attention_dropout",
+    "hidden_dropout",
+)
+
+
+def dropout_fields(config: Any) -> list[str]:
+    return [
+        n
+        for n in DROPOUT_FIELDS
+        if isinstance(getattr(config, n, None), int | float)
+        and not isinstance(getattr(config, n), bool)
+    ]
+
+
+def check_dropout(route: Route, config: Any) -> list[HyperparameterProblem]:
+    """A dropout the route sets, for a model whose config has none of DROPOUT_FIELDS."""
+    given = _given(route, "dropout")
+    if not given or dropout_fields(config):
+        return []
+    return [
+        HyperparameterProblem(
+            given[0][0],
+            f"the model's config ({type(config).__name__}) has no dropout setting "
+            f"({', '.join(DROPOUT_FIELDS)}); leave dropout out for this model",
+        )
+    ]
 
 
 def _check_value(path: tuple[str | int, ...], name: str, value: Any) -> list[HyperparameterProblem]:
@@ -326,6 +418,35 @@ def pick_device(wanted: str) -> torch.device:
     return torch.device("cuda")
 
 
+def encoder_layers(model: Any) -> list[Any]:
+    """The model's stack of transformer layers, the first ModuleList of its base model
+    (BERT's encoder.layer, DistilBERT's transformer.layer): what freeze_layers counts."""
+    import torch
+
+    base = getattr(model, "base_model", model)
+    return list(next((m for m in base.modules() if isinstance(m, torch.nn.ModuleList)), []))
+
+
+def with_dropout(model: Any, p: float) -> Any:
+    """`model` rebuilt with every dropout of its config set to p, its weights kept: each
+    dropout layer reads its rate from the config when it is built, so changing the config
+    of a loaded model would change nothing."""
+    config = copy.deepcopy(model.config)
+    for name in dropout_fields(config):
+        setattr(config, name, p)
+    rebuilt = type(model)(config)
+    rebuilt.load_state_dict(model.state_dict())
+    return rebuilt
+
+
+def freeze(model: Any, layers: int) -> None:
+    """Keep the first `layers` encoder layers as pretrained: without a gradient, neither
+    AdamW nor its weight decay touches them."""
+    for layer in encoder_layers(model)[:layers]:
+        for p in layer.parameters():
+            p.requires_grad_(False)
+
+
 def encode(tokenizer: Any, texts: list[str], labels: list[int], max_length: int) -> Encoded:
     ids = tokenizer(texts, truncation=True, max_length=max_length, padding=False)["input_ids"]
     return Encoded(ids, labels)
@@ -396,8 +517,11 @@ def train(
     resume: bool = False,
     progress: Any = None,
     dist: Distributed = SINGLE,
+    on_epoch: Callable[[Measurement], None] | None = None,
 ) -> Measurement:
-    """Fine-tune `model` in place, keeping the weights of the best validation epoch."""
+    """Fine-tune `model` in place, keeping the weights of the best validation epoch.
+    `on_epoch` sees the measurement after each epoch's validation, on every process, before
+    that epoch's checkpoint: the search's pruner, which stops a trial by raising."""
     import torch
     from transformers import get_linear_schedule_with_warmup
 
@@ -405,6 +529,7 @@ def train(
 
     seed_everything(cfg.seed)
     data_rng = np.random.default_rng(cfg.seed)
+    freeze(model, cfg.freeze_layers)  # before DDP and the optimiser see which weights train
     model.to(device)
     # Under torchrun every process walks the same batch order and trains on its share of
     # each batch; DDP averages the gradients. Rank 0 alone validates and writes checkpoints.
@@ -422,10 +547,9 @@ def train(
     total = steps_per_epoch * cfg.epochs
     if cfg.max_steps is not None:
         total = min(total, cfg.max_steps)
-    decay = [
-        p for n, p in model.named_parameters() if not n.endswith("bias") and "LayerNorm" not in n
-    ]
-    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in trained if not n.endswith("bias") and "LayerNorm" not in n]
+    no_decay = [p for n, p in trained if n.endswith("bias") or "LayerNorm" in n]
     optimizer = torch.optim.AdamW(
         [
             {"params": decay, "weight_decay": cfg.weight_decay},
@@ -504,6 +628,8 @@ def train(
                 }
         else:
             stale += 1
+        if on_epoch is not None:
+            on_epoch(m)
         if dist.main:
             assert best_state is not None
             done = {"measurement": asdict(m), "stale": stale, "config": asdict(cfg)}

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from .. import pipeline
 from ..analysis import to_dict
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from ..errors import Finding
-from ..evidence import Basis
+from ..evidence import Basis, Evidence
 from ..results import Analysis
 from .options import Iterations, JsonFlag, PlanFile, Seed
 from .output import print_findings, print_json
@@ -220,8 +222,52 @@ def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
         if ev.forecast:
             parts = ", ".join(f"{k.replace('_', ' ')} {v:,.2f}" for k, v in ev.forecast.items())
             console.print(f"  full-scale forecast: {escape(parts)}")
+        if ev.variants:
+            _variants(console, ev)
 
     print_findings(console, file, findings, hints=False)
+
+
+def _variants(console: Any, ev: Evidence) -> None:
+    """An optimisation's variants as measured, the chosen one marked."""
+    from rich.table import Table
+
+    source = escape(ev.basis.source_run or "") if ev.basis and ev.basis.source_run else ""
+    table = Table(
+        title=f"Variants of run {source}: latency in ms at batch 1, texts/s at batch 32, "
+        "size in MB, parameters in millions",
+        box=None,
+        padding=(0, 1),
+        title_justify="left",
+    )
+    table.add_column("variant", no_wrap=True)
+    for head in ("p50", "p95", "/s", "MB", "M", "macro-F1", "change", "agree"):
+        table.add_column(head, justify="right", no_wrap=True)
+
+    def num(value: float | None, spec: str) -> str:
+        return "" if value is None else format(value, spec)
+
+    for v in ev.variants:
+        name = escape(v.name) + (" [bold]*[/]" if v.name == ev.chosen else "")
+        table.add_row(
+            name,
+            num(v.latency_p50_ms, ".1f"),
+            num(v.latency_p95_ms, ".1f"),
+            num(v.throughput_per_s, ",.0f"),
+            num(v.size_mb, ".1f"),
+            num(v.params_millions, ".1f"),
+            num(v.macro_f1, ".3f"),
+            num(v.change, "+.3f"),
+            "" if v.agreement is None else f"{v.agreement:.1%}",
+        )
+    console.print(table)
+    if ev.chosen is None:
+        console.print("No variant is within max_metric_drop and meets the quality goals.")
+    else:
+        console.print(
+            f"* chosen: {escape(ev.chosen)}, the fastest within max_metric_drop that meets "
+            "the quality goals"
+        )
 
 
 def _basis(b: Basis) -> str:
@@ -231,7 +277,11 @@ def _basis(b: Basis) -> str:
         lic = f", licence {b.licence}" if b.licence else ""
         warn = " (forbids commercial use)" if b.commercial_use is False else ""
         parts.append(f"data {b.dataset}{lic}{warn}")
-    if b.train is not None:
+    if b.kind == "optimization":
+        parts.append(f"variant {b.variant or '(none chosen)'} of run {b.source_run}")
+        if b.test is not None:
+            parts.append(f"timed and scored on {b.test:,} test texts")
+    elif b.train is not None:
         parts.append(f"{b.train:,} train / {b.test or 0:,} test examples")
     if b.device:
         parts.append(b.device)

@@ -11,6 +11,7 @@ from .check import check
 from .diff import diff
 from .init import init
 from .measured import measured
+from .optimize import optimize
 from .output import guarded
 from .plugins import plugins
 from .report import report
@@ -36,6 +37,7 @@ app.command()(guarded(diff))
 app.command()(guarded(report))
 app.command()(guarded(run))
 app.command()(guarded(measured))
+app.command()(guarded(optimize))
 app.command()(guarded(serve))
 app.add_typer(workshop_app, name="workshop")
 app.command()(guarded(schema))

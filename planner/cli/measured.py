@@ -6,18 +6,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .. import planfile
 from ..errors import VenturePlanError
 from ..load import load_plan
-from ..records import Record, TrainingRecord
+from ..records import KINDS, AnyRecord, Record
 from ..source import read
 from .options import JsonFlag, PlanFile
 from .output import echo, print_json, safe
 
 
-def _records(path: Path) -> list[Record]:
+def _records(path: Path) -> list[AnyRecord]:
     """The records in a file a run kept (`measured:` and a list, as in a plan), checked
     like the plan's own. The file is read as data, never executed."""
     data, where = read(path)
@@ -25,12 +25,16 @@ def _records(path: Path) -> list[Record]:
     if not isinstance(items, list) or not items:
         raise VenturePlanError(f"{path}: expected `measured:` and a list of records")
     out = []
+    adapter: TypeAdapter[AnyRecord] = TypeAdapter(Record)
     for i, item in enumerate(items):
         try:
-            out.append(TrainingRecord.model_validate(item))
+            out.append(adapter.validate_python(item))
         except ValidationError as exc:
             err = exc.errors()[0]
-            field = ("measured", i, *err["loc"])
+            loc = tuple(err["loc"])
+            if loc and loc[0] in KINDS:  # the tag of the record's kind, not a field
+                loc = loc[1:]
+            field = ("measured", i, *loc)
             line, col = where.locate(field)
             dotted = ".".join(map(str, field))
             raise VenturePlanError(f"{path}:{line}:{col}: {dotted}: {err['msg']}") from None

@@ -38,18 +38,45 @@ def run(
     write_back: Annotated[
         bool, typer.Option("--write-back/--no-write-back", help="Append the record to the plan.")
     ] = True,
+    search_worker: Annotated[
+        str | None,
+        typer.Option(
+            "--search-worker",
+            metavar="RUN_ID",
+            help="Join the hyperparameter search of run RUN_ID as one more worker: train its "
+            "trials until none is left; no record.",
+        ),
+    ] = None,
+    study_storage: Annotated[
+        str | None,
+        typer.Option(
+            "--study-storage",
+            metavar="URL",
+            help="The search's Optuna study: a database URL (postgresql://..., sqlite:///...; "
+            "default: runs/<id>/study.db).",
+        ),
+    ] = None,
 ) -> None:
     """Execute a technical route for real: train, evaluate and measure it, then append what
     was measured to the plan's `measured` list (comments and formatting kept).
 
-    Artifacts (the model as safetensors, metrics, per-class report, confusion matrix and
-    the resolved config) go to runs/<run id>/ beside the plan. Checkpoints are kept until
-    the run succeeds, so a killed run continues with --resume.
+    Artifacts (the model as safetensors, metrics, per-class report, confusion matrix, the
+    search's trials and the resolved config) go to runs/<run id>/ beside the plan.
+    Checkpoints are kept until the run succeeds, so a killed run continues with --resume.
+
+    routes[].search is an Optuna study (runs/<run id>/study.db, or --study-storage): more
+    processes, here or on other machines, join it with --search-worker RUN_ID and share its
+    trials; the run itself waits for theirs, then evaluates the best and writes the record.
 
     Example: ventureplan run plan.yaml --device cpu
     """
     if device is not None and device not in ("auto", "cpu", "cuda"):
         raise typer.BadParameter("choose auto, cpu or cuda", param_hint="--device")
+    if search_worker is not None and resume is not None:
+        raise typer.BadParameter(
+            "--resume continues a run's own process; a worker joins one with --search-worker alone",
+            param_hint="--search-worker",
+        )
     if nproc > 1 and "LOCAL_RANK" not in os.environ:
         args = [
             *(["--route", route] if route else []),
@@ -57,16 +84,28 @@ def run(
             *(["--max-steps", str(max_steps)] if max_steps else []),
             *(["--resume", resume] if resume else []),
             *(["--keep-checkpoints"] if keep_checkpoints else []),
+            *(["--search-worker", search_worker] if search_worker else []),
+            *(["--study-storage", study_storage] if study_storage else []),
             "--write-back" if write_back else "--no-write-back",
         ]
         raise typer.Exit(relaunch(nproc, plan, route, resume, args))
     options = Options(
-        device=device, max_steps=max_steps, resume=resume, keep_checkpoints=keep_checkpoints
+        device=device,
+        max_steps=max_steps,
+        resume=resume,
+        keep_checkpoints=keep_checkpoints,
+        search_worker=search_worker,
+        study_storage=study_storage,
     )
     record, warnings = run_route(plan, route, options, write_back=write_back)
     print_warnings(warnings)
+    if search_worker is not None and os.environ.get("RANK", "0") == "0":
+        typer.echo(
+            f"Search worker for run {search_worker}: done, no trial of its study is left to "
+            "take; the run's own `ventureplan run` evaluates the best and writes the record"
+        )
     if record is None:
-        return  # another process of a torchrun launch: rank 0 reports
+        return  # another process of a torchrun launch (rank 0 reports), or a search worker
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in record.metrics.items())
     t = record.training
     typer.echo(

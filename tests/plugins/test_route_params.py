@@ -72,20 +72,17 @@ def test_a_misspelt_hyperparameter_gets_did_you_mean(cli, small_plan):
     ]
 
 
-def test_dropout_and_freeze_layers_are_not_hyperparameters_the_runner_knows(cli, small_plan):
-    # DESIGN §8 names them; until the runner honours them, check refuses them as run does.
+def test_dropout_and_freeze_layers_are_hyperparameters_the_runner_knows(cli, small_plan):
+    # DESIGN §8 names them; the runner honours them, so check takes them as run does
+    # (their bad values: tests/planner/test_route_params.py).
     route_lines(
         with_data(small_plan),
         "hyperparameters: {dropout: 0.2}",
         "search: {freeze_layers: [2, 4]}",
     )
-    known = ", ".join(HYPERPARAMETERS)
-    assert errors(small_plan, cli) == [
-        f"31:23: error: routes[0].hyperparameters.dropout: unknown field `dropout` "
-        f"(fix: known fields: {known})",
-        f"32:14: error: routes[0].search.freeze_layers: unknown field `freeze_layers` "
-        f"(fix: known fields: {known})",
-    ]
+    code, out, err = cli("check", small_plan)
+    assert (code, err) == (0, "")
+    assert {"dropout", "freeze_layers"} <= set(HYPERPARAMETERS)
 
 
 @pytest.mark.parametrize(
@@ -176,7 +173,8 @@ def test_a_goal_metric_the_route_cannot_measure(cli, small_plan):
     assert errors(small_plan, cli) == [
         "21:13: error: goals[0].metric: route 'minilm' (text-classification) measures this goal "
         "but cannot measure 'f1'; it measures: accuracy, macro_f1, weighted_f1, train_hours, "
-        "cost, samples_per_second (fix: use one of those, or take 'g-quality' out of the "
+        "cost, samples_per_second, latency_p50_ms, latency_p95_ms, throughput_per_s, "
+        "model_size_mb, params_millions (fix: use one of those, or take 'g-quality' out of the "
         "route's measures)"
     ]
     edit(small_plan, "metric: f1", "metric: macro-f1")
@@ -562,6 +560,11 @@ def test_the_schema_holds_each_kinds_parameters(cli, plugins):
         "train_hours",
         "cost",
         "samples_per_second",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "throughput_per_s",
+        "model_size_mb",
+        "params_millions",
     ]
     hyper = defs[kind["properties"]["hyperparameters"]["$ref"].rsplit("/", 1)[-1]]
     assert hyper["additionalProperties"] is False

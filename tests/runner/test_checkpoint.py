@@ -23,7 +23,7 @@ KILL_AT = Path(__file__).with_name("kill_at.py")
 RUN = "20270104T090000Z-tiny"
 FILES = ["best.safetensors", "model.safetensors", "state.json", "state.safetensors"]
 
-# What a kill just before each step of epoch 2's checkpoint leaves in combo-0/: the
+# What a kill just before each step of epoch 2's checkpoint leaves in trial-0/: the
 # finished epoch-0001 and whatever the temporary folder holds by then.
 LEFT = {
     "folder": {"epoch-0001": FILES},
@@ -88,7 +88,7 @@ def test_a_kill_before_any_checkpoint_step_resumes_exactly(tmp_path, tiny_model)
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == -signal.SIGKILL, f"{step}: {err[-3000:]}"
         run = tmp_path / step / "runs" / RUN
-        combo = run / "checkpoints" / "combo-0"
+        combo = run / "checkpoints" / "trial-0"
         assert _listing(combo) == LEFT[step], step
         assert checkpoint.latest(combo).name == (
             "epoch-0002" if step == "cleanup" else "epoch-0001"
@@ -121,7 +121,7 @@ def test_checkpoints_go_after_a_successful_run_unless_kept(tmp_path, tiny_model)
     ]
     kept = _run(path, max_steps=4, keep_checkpoints=True)
     assert kept.run != gone.run and kept.metrics == gone.metrics
-    combo = runs / kept.run / "checkpoints" / "combo-0"
+    combo = runs / kept.run / "checkpoints" / "trial-0"
     assert _listing(combo) == {"epoch-0002": FILES}  # 4 steps: two epochs of three
     state = json.loads((combo / "epoch-0002" / "state.json").read_text())
     assert state["progress"]["measurement"]["steps"] == 4
@@ -137,7 +137,7 @@ def test_a_resumed_run_that_had_stopped_early_stops_again(tmp_path, tiny_model):
     texts, labels = zip(*make_rows(n_per_class=4), strict=True)
     y = [sorted(set(labels)).index(label) for label in labels]
     cfg = Config(batch_size=4, epochs=5, max_length=32, patience=1, learning_rate=1e-3)
-    folder = tmp_path / "combo-0"
+    folder = tmp_path / "trial-0"
 
     def fresh():
         seed_everything(cfg.seed)

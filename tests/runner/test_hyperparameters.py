@@ -14,9 +14,11 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ventureplan.planner.model import SearchRange
 from ventureplan.runner import data as data_mod
 from ventureplan.runner import model as model_mod
 from ventureplan.runner import run as run_mod
+from ventureplan.runner.search import Space
 from ventureplan.runner.train import (
     HYPERPARAMETERS,
     MAX_COMBINATIONS,
@@ -42,8 +44,8 @@ BASE = {
 }
 LINE = re.compile(r"hyperparameters: \{.*\}")
 KNOWN = (
-    "batch_size, epochs, eval_batch_size, gradient_accumulation, learning_rate, max_length, "
-    "patience, seed, warmup_ratio, weight_decay"
+    "batch_size, dropout, epochs, eval_batch_size, freeze_layers, gradient_accumulation, "
+    "learning_rate, max_length, patience, seed, warmup_ratio, weight_decay"
 )
 INT = "an integer in 1..65536"
 
@@ -184,8 +186,24 @@ BAD_VALUES = [
         f"routes.hyperparameters.gradient_accumulation: -3 is out of range; allowed: {INT}",
     ),
     (
-        {"dropout": "0.1"},
-        f"routes.hyperparameters.dropout: unknown hyperparameter; known: {KNOWN}",
+        {"dropout": "1.5"},
+        "routes.hyperparameters.dropout: 1.5 is out of range; allowed: a finite number in [0, 1)",
+    ),
+    (
+        {"dropout": "1"},
+        "routes.hyperparameters.dropout: 1 is out of range; allowed: a finite number in [0, 1)",
+    ),
+    (
+        {"freeze_layers": "-1"},
+        "routes.hyperparameters.freeze_layers: -1 is out of range; allowed: an integer in 0..10000",
+    ),
+    (
+        {"freeze_layers": "1.5"},
+        "routes.hyperparameters.freeze_layers: 1.5 is not a whole number; allowed: an integer in 0..10000",
+    ),
+    (
+        {"momentum": "0.9"},
+        f"routes.hyperparameters.momentum: unknown hyperparameter; known: {KNOWN}",
     ),
     (
         {"max_steps": "3"},
@@ -224,8 +242,8 @@ def test_a_bad_hyperparameter_is_refused_before_any_work(
         ),
         ("{batch_size: []}", "routes.search.batch_size: an empty list; give one value or more"),
         (
-            "{dropout: [0.1, 0.2]}",
-            f"routes.search.dropout: unknown hyperparameter; known: {KNOWN}",
+            "{momentum: [0.1, 0.2]}",
+            f"routes.search.momentum: unknown hyperparameter; known: {KNOWN}",
         ),
         (
             "{eval_batch_size: [64, 0]}",
@@ -236,8 +254,47 @@ def test_a_bad_hyperparameter_is_refused_before_any_work(
             " seed: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]}",
             f"routes.search: 1100 combinations, each one model to train; at most {MAX_COMBINATIONS} are allowed",
         ),
+        (
+            "{batch_size: {low: 0, high: 8}}",
+            f"routes.search.batch_size.low: 0 is out of range; allowed: {INT}",
+        ),
+        (
+            "{batch_size: {low: 4, high: 8.5}}",
+            f"routes.search.batch_size.high: 8.5 is not a whole number; allowed: {INT}",
+        ),
+        (
+            "{dropout: {low: 0.1, high: 1}}",
+            "routes.search.dropout.high: 1.0 is out of range; allowed: a finite number in [0, 1)",
+        ),
+        (
+            "{freeze_layers: {low: -1, high: 2}}",
+            "routes.search.freeze_layers.low: -1 is out of range; allowed: an integer in 0..10000",
+        ),
+        (
+            "{momentum: {low: 0.1, high: 0.9}}",
+            f"routes.search.momentum: unknown hyperparameter; known: {KNOWN}",
+        ),
+        (
+            "{batch_size: [8, 16]}\n    search_trials: 3",
+            "routes.search_trials: 3 trials, but routes.search has no range to draw them from "
+            "(a grid of lists trains each combination once); drop search_trials or give a "
+            "range {low, high}",
+        ),
     ],
-    ids=["a-string", "nan", "empty", "unknown", "zero-eval-batch", "too-many-combinations"],
+    ids=[
+        "a-string",
+        "nan",
+        "empty",
+        "unknown",
+        "zero-eval-batch",
+        "too-many-combinations",
+        "range-low",
+        "range-not-whole",
+        "range-high-open",
+        "range-negative",
+        "range-unknown",
+        "trials-without-a-range",
+    ],
 )
 def test_a_bad_search_grid_is_refused_before_any_work(cli, runner_plan, no_work, search, message):
     edit(runner_plan, search=search)
@@ -299,6 +356,39 @@ def test_max_length_in_the_grid_is_checked_before_the_first_combination(runner_p
         "allowed for this model: an integer in 3..64"
     )
     assert trained.configs == []  # not even combination 0 trained
+
+
+def test_a_range_past_the_models_positions_or_layers_is_refused_before_training(
+    runner_plan, trained
+):
+    edit(runner_plan, search="{max_length: {low: 16, high: 100}}")
+    with pytest.raises(TrainingError) as info:
+        run_plan(runner_plan)
+    assert str(info.value) == (
+        "routes.search.max_length.high: 100 is more than the 64 positions the model has; "
+        "allowed for this model: an integer in 3..64"
+    )
+    runner_plan.write_text(
+        runner_plan.read_text().replace("high: 100}", "high: 64}, freeze_layers: [1, 5]")
+    )
+    with pytest.raises(TrainingError) as info:
+        run_plan(runner_plan)
+    assert str(info.value) == (
+        "routes.search.freeze_layers[1]: 5 is more than the 2 layers the model has; "
+        "allowed for this model: an integer in 0..2"
+    )
+    assert trained.configs == []
+
+
+def test_freeze_layers_above_the_models_layers_is_refused_at_model_load(cli, runner_plan, trained):
+    edit(runner_plan, freeze_layers="3")  # the tiny model has 2 layers
+    code, out, err = cli("run", runner_plan, "--device", "cpu", "--max-steps", "1")
+    assert code == 1 and "Traceback" not in out + err and trained.configs == []
+    assert err == (
+        "error: routes.hyperparameters.freeze_layers: 3 is more than the 2 layers the model "
+        "has; allowed for this model: an integer in 0..2\n"
+    )
+    assert not (runner_plan.parent / "runs").exists()
 
 
 def test_max_length_too_short_for_the_special_tokens_is_refused(runner_plan, trained):
@@ -367,7 +457,11 @@ def test_the_table_covers_every_config_field_and_the_defaults_are_allowed():
     assert set(HYPERPARAMETERS) == names
     defaults = Config()
     for name, allowed in HYPERPARAMETERS.items():
-        assert allowed.problem(getattr(defaults, name)) is None, name
+        default = getattr(defaults, name)
+        if name == "dropout":  # None: the model's own dropout
+            assert default is None
+            continue
+        assert allowed.problem(default) is None, name
 
 
 def test_integral_floats_are_integers_and_integers_are_numbers():
@@ -378,7 +472,9 @@ def test_integral_floats_are_integers_and_integers_are_numbers():
 
 def test_the_problems_carry_a_path_for_check():
     route = SimpleNamespace(
-        hyperparameters={"batch_size": 0, "warmup_ratio": 0.5}, search={"seed": [1, -1]}
+        hyperparameters={"batch_size": 0, "warmup_ratio": 0.5},
+        search={"seed": [1, -1]},
+        search_trials=None,
     )
     assert check_hyperparameters(route) == [
         HyperparameterProblem(
@@ -388,9 +484,11 @@ def test_the_problems_carry_a_path_for_check():
             ("search", "seed", 1), "-1 is out of range; allowed: an integer in 0..4294967295"
         ),
     ]
-    problem = check_hyperparameters(SimpleNamespace(hyperparameters={}, search={"seed": 5}))
+    problem = check_hyperparameters(
+        SimpleNamespace(hyperparameters={}, search={"seed": 5}, search_trials=None)
+    )
     assert [str(p) for p in problem] == [
-        "routes.search.seed: 5 is an integer; give a list of values to try"
+        "routes.search.seed: 5 is an integer; give a list of values to try or a range {low, high}"
     ]
 
 
@@ -435,7 +533,12 @@ json_values = st.recursive(
     ),
     max_leaves=6,
 )
-names = st.sampled_from([*sorted(HYPERPARAMETERS), "max_steps", "dropout"])
+names = st.sampled_from([*sorted(HYPERPARAMETERS), "max_steps", "momentum"])
+ranges = (
+    st.tuples(st.floats(-10, 1e5), st.floats(-10, 1e5), st.booleans())
+    .filter(lambda t: t[0] < t[1] and (t[0] > 0 or not t[2]))
+    .map(lambda t: SearchRange(low=t[0], high=t[1], log=t[2]))
+)
 
 
 @settings(max_examples=200)
@@ -452,19 +555,41 @@ def test_any_value_gives_a_config_or_a_training_error(name, value):
     got = getattr(cfg, name)
     assert type(got) is allowed.kind and got == value and math.isfinite(got)
     assert allowed.low <= got <= allowed.high and not (allowed.low_open and got == allowed.low)
+    assert not (allowed.high_open and got == allowed.high)
 
 
 @settings(max_examples=200)
 @given(
     hyperparameters=st.dictionaries(names, json_values, max_size=4),
-    search=st.dictionaries(names, st.lists(json_values, max_size=3) | json_values, max_size=3),
+    search=st.dictionaries(
+        names, st.lists(json_values, max_size=3) | ranges | json_values, max_size=3
+    ),
+    trials=st.none() | st.integers(1, 5),
 )
-def test_any_route_gives_configs_or_a_training_error(hyperparameters, search):
-    route = SimpleNamespace(hyperparameters=hyperparameters, search=search)
+def test_any_route_gives_configs_or_a_training_error(hyperparameters, search, trials):
+    """A route check_hyperparameters passes is a search whose every trial is a Config."""
+    import optuna
+
+    route = SimpleNamespace(hyperparameters=hyperparameters, search=search, search_trials=trials)
     problems = check_hyperparameters(route)
     if problems:
         with pytest.raises(TrainingError):
             run_mod.refuse(problems)
         return
-    configs = [Config.from_route(h) for h in run_mod._grid(route)]
-    assert 1 <= len(configs) <= MAX_COMBINATIONS
+    space = Space.of(route)
+    assert 1 <= space.trials <= MAX_COMBINATIONS
+
+    def objective(trial):
+        drawn = space.suggest(trial)
+        for name, value in drawn.items():
+            if isinstance(search[name], SearchRange):
+                assert search[name].low <= value <= search[name].high
+            else:
+                assert value in search[name]
+        Config.from_route({**hyperparameters, **drawn})
+        return 0.5
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(sampler=space.sampler(seed=0, main=True), direction="maximize")
+    study.optimize(objective, n_trials=min(space.trials, 3))
+    assert len(study.trials) == min(space.trials, 3)

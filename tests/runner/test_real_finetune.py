@@ -43,3 +43,28 @@ def test_minilm_on_bbc_news_beats_chance_by_far(tmp_path):
     assert record.forecast.full_train_samples == 1487
     assert record.training.samples_per_second > 0
     assert (tmp_path / "runs" / record.run / "model" / "model.safetensors").exists()
+
+
+def test_minilm_int8_is_at_least_twice_smaller_and_agrees(tmp_path):
+    """The built-in model after a short real fine-tune, exported and quantized: the int8
+    variant is at least 2× smaller than fp32 and agrees with the trained model on ≥ 95%."""
+    from ventureplan.runner.optimize import optimize_text_classification
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        PLAN.replace(
+            "    measures: [g]\n",
+            "    optimize: {export: onnx, quantize: int8, max_metric_drop: 0.02}\n"
+            "    measures: [g]\n",
+        )
+    )
+    plan = load_plan(path).plan
+    source = run_text_classification(plan, plan.chosen_route, path, Options(progress=False))
+    record = optimize_text_classification(plan, plan.chosen_route, path, source, tmp_path / "runs")
+    by = {v.name: v for v in record.variants}
+    assert list(by) == ["base", "onnx", "int8"]
+    assert by["onnx"].max_abs_diff <= 1e-4 and by["onnx"].agreement == 1.0
+    assert by["int8"].size_mb * 2 <= by["onnx"].size_mb
+    assert by["int8"].agreement >= 0.95
+    assert record.rehearsal is True  # its training run was capped by max_train_samples
+    assert (tmp_path / "runs" / record.run / "variants" / "int8" / "model.onnx").is_file()

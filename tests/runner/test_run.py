@@ -232,3 +232,58 @@ def test_a_capped_run_is_a_rehearsal_with_its_reasons(runner_plan):
         "trained on 30 of 84 training examples (routes.limits.max_train_samples)",
     ]
     assert few.document()["rehearsal"] is True and "rehearsal" not in full.document()
+
+
+def set_hyper(plan, **values):
+    """Add hyperparameters to the runner plan's (YAML text)."""
+    extra = "".join(f", {k}: {v}" for k, v in values.items())
+    plan.write_text(plan.read_text().replace("patience: 4}", f"patience: 4{extra}}}"))
+
+
+def test_dropout_sets_the_models_dropout(runner_plan):
+    set_hyper(runner_plan, dropout=0.3)
+    record = run_plan(runner_plan, max_steps=2)
+    assert record.hyperparameters["dropout"] == 0.3
+    folder = runner_plan.parent / "runs" / record.run
+    config = json.loads((folder / "model" / "config.json").read_text())
+    assert config["hidden_dropout_prob"] == config["attention_probs_dropout_prob"] == 0.3
+
+
+def test_without_dropout_the_models_own_is_kept(runner_plan):
+    record = run_plan(runner_plan, max_steps=1)
+    assert "dropout" not in record.hyperparameters  # None: the model's own, not written
+    folder = runner_plan.parent / "runs" / record.run
+    config = json.loads((folder / "model" / "config.json").read_text())
+    assert config["hidden_dropout_prob"] == config["attention_probs_dropout_prob"] == 0.1
+
+
+def test_with_dropout_rebuilds_every_dropout_layer_and_keeps_the_weights(tiny_model, tmp_path):
+    import torch
+    from ventureplan.runner.model import load
+    from ventureplan.runner.train import with_dropout
+
+    _, model = load(str(tiny_model), tmp_path, 3, {0: "a", 1: "b", 2: "c"})
+    rebuilt = with_dropout(model, 0.25)
+    assert {m.p for m in rebuilt.modules() if isinstance(m, torch.nn.Dropout)} == {0.25}
+    assert rebuilt.config.attention_probs_dropout_prob == 0.25
+    weights = model.state_dict()
+    assert all(torch.equal(v, weights[k]) for k, v in rebuilt.state_dict().items())
+    assert {m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)} == {0.1}
+
+
+def test_freeze_layers_keeps_the_first_layers_bit_identical(runner_plan, tiny_model):
+    from safetensors.torch import load_file
+
+    set_hyper(runner_plan, freeze_layers=1)
+    record = run_plan(runner_plan, max_steps=4)
+    assert record.hyperparameters["freeze_layers"] == 1
+    before = load_file(str(tiny_model / "model.safetensors"))
+    after = load_file(str(runner_plan.parent / "runs" / record.run / "model" / "model.safetensors"))
+    first = [k for k in before if k.startswith("bert.encoder.layer.0.")]
+    second = [k for k in before if k.startswith("bert.encoder.layer.1.") and k.endswith(".weight")]
+    assert len(first) == 16 and len(second) == 8
+    assert all(before[k].equal(after[k]) for k in first)
+    assert not any(before[k].equal(after[k]) for k in second)
+    assert not before["bert.embeddings.word_embeddings.weight"].equal(
+        after["bert.embeddings.word_embeddings.weight"]
+    )

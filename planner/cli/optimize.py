@@ -1,0 +1,95 @@
+"""`ventureplan optimize`: prune, export, quantize and measure a trained model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..optimizing import optimize_route
+from ..records import OptimizationRecord, Variant
+from .options import PlanFile
+from .output import echo, print_warnings
+
+
+def optimize(
+    plan: PlanFile,
+    run: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            help="The training run to start from (default: the route's newest evidence run).",
+        ),
+    ] = None,
+    route: Annotated[
+        str | None, typer.Option("--route", help="Route id (default: the chosen route).")
+    ] = None,
+    write_back: Annotated[
+        bool, typer.Option("--write-back/--no-write-back", help="Append the record to the plan.")
+    ] = True,
+) -> None:
+    """Make what the route's `optimize:` section asks for from a trained model: structurally
+    pruned copies (attention heads and feed-forward neurons removed by gradient importance,
+    then an optional recovery fine-tune), ONNX exports checked against PyTorch on the whole
+    test split, and int8 copies. Each variant is measured the same way (latency at batch 1,
+    throughput at batch 32, size, parameters, macro-F1 with its 95% interval, agreement with
+    the trained model); the fastest within `max_metric_drop` that still meets the quality
+    goals is chosen, and the record goes to the plan's `measured` list.
+
+    Variants go to runs/<id>/variants/<name>/ beside the plan.
+
+    Example: ventureplan optimize plan.yaml
+    """
+    record, warnings = optimize_route(plan, run, route, write_back=write_back)
+    print_warnings(warnings)
+    for line in summary(record):
+        echo(line)
+    echo(
+        f"Wrote the record to {plan}"
+        if write_back
+        else "The plan was not changed (--no-write-back)"
+    )
+
+
+def summary(record: OptimizationRecord) -> list[str]:
+    """What an optimisation made, one line per variant, then the choice."""
+    on = f" ({record.device})" if record.device else ""
+    lines = [f"Optimization {record.run} of run {record.source_run}{on}:"]
+    for v in record.variants:
+        lines.append("  " + variant_line(v, v.name == record.chosen))
+    if record.chosen is None:
+        lines.append("No variant is within max_metric_drop and meets the quality goals.")
+    else:
+        lines.append(f"Chosen: {record.chosen} (the fastest within max_metric_drop)")
+    for gid, g in record.goals.items():
+        verdict = "met" if g.met else "missed" if g.met is False else "no target"
+        if record.rehearsal:
+            verdict += " in rehearsal"
+        lines.append(f"  goal {gid}: {g.value:g} vs target {g.target:g}: {verdict}")
+    if record.rehearsal:
+        lines.append(
+            "A rehearsal, not evidence (" + "; ".join(record.rehearsal_reasons) + "): recorded "
+            "and shown, it changes no verdict or number"
+        )
+    return lines
+
+
+def variant_line(v: Variant, chosen: bool) -> str:
+    parts: list[str] = []
+    if v.latency_p50_ms is not None:
+        parts.append(f"p50 {v.latency_p50_ms:.1f} ms")
+    if v.latency_p95_ms is not None:
+        parts.append(f"p95 {v.latency_p95_ms:.1f} ms")
+    if v.throughput_per_s is not None:
+        parts.append(f"{v.throughput_per_s:,.0f}/s")
+    if v.size_mb is not None:
+        parts.append(f"{v.size_mb:,.1f} MB")
+    if v.params_millions is not None:
+        parts.append(f"{v.params_millions:.1f}M params")
+    if v.macro_f1 is not None:
+        parts.append(f"macro-F1 {v.macro_f1:.3f}")
+    if v.change is not None:
+        parts.append(f"({v.change:+.3f})")
+    if v.agreement is not None:
+        parts.append(f"agrees {v.agreement:.1%}")
+    return f"{v.name:<16} " + ", ".join(parts) + ("  <- chosen" if chosen else "")
