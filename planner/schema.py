@@ -66,15 +66,36 @@ def _key(name: str, taken: set[str]) -> str:
     return key
 
 
+RANGE = {
+    "type": "object",
+    "description": "A range Optuna's TPE sampler draws from, search_trials times.",
+    "properties": {
+        "low": {"type": "number"},
+        "high": {"type": "number"},
+        "log": {"type": "boolean", "default": False},
+    },
+    "required": ["low", "high"],
+    "additionalProperties": False,
+}
+
+
+def _numeric(prop: dict[str, Any]) -> bool:
+    kinds = [prop.get("type"), *(alt.get("type") for alt in prop.get("anyOf", []))]
+    return any(k in ("integer", "number") for k in kinds)
+
+
 def _search(hyper: dict[str, Any]) -> dict[str, Any]:
-    """`search` of a kind: each name a list of values of its hyperparameter."""
+    """`search` of a kind: each name a list of values of its hyperparameter, or for a
+    number, a range."""
     items = {}
     for name, prop in hyper.get("properties", {}).items():
         item = {k: v for k, v in prop.items() if k not in ("default", "title")}
-        items[name] = {"type": "array", "items": item}
+        listed = {"type": "array", "items": item}
+        items[name] = {"anyOf": [listed, RANGE]} if _numeric(prop) else listed
     out: dict[str, Any] = {
         "type": "object",
-        "description": "Lists of values to try, each of a hyperparameter of this kind.",
+        "description": "Lists of values to try (a grid), or ranges to draw from, each of a "
+        "hyperparameter of this kind.",
         "properties": items,
     }
     if hyper.get("additionalProperties") is False:

@@ -170,7 +170,11 @@ def schema_findings(exc: ValidationError, data: Any) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[Path] = set()
     near = suggester()
-    for err in exc.errors():
+    errors = exc.errors()
+    # A mapping where a list or a mapping may stand (`search: {lr: {low, high}}`): the
+    # mapping's own complaint says more than "must be a valid list".
+    errors.sort(key=lambda e: e["type"] == "list_type" and isinstance(e.get("input"), dict))
+    for err in errors:
         keep_last = err["type"] in ("missing", "extra_forbidden")
         path = _real_path(tuple(err["loc"]), data, keep_last)
         if err["type"] == "union_tag_invalid":

@@ -113,7 +113,7 @@ def test_a_range_whose_low_is_not_below_its_high_is_a_located_plan_error(cli, sm
         with_data(small_plan), HYPER.strip(), "search: {learning_rate: {low: 0.1, high: 0.01}}"
     )
     (line,) = errors(small_plan, cli)
-    assert line.startswith("32:29: error: routes[0].search.learning_rate: ")
+    assert line == "32:29: error: routes[0].search.learning_rate: low (0.1) < high (0.01) must hold"
 
 
 def test_search_trials_without_a_range(cli, small_plan):

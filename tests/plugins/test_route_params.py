@@ -577,7 +577,9 @@ def test_the_schema_holds_each_kinds_parameters(cli, plugins):
         5e-05,
     )
     assert hyper["properties"]["batch_size"]["type"] == "integer"
-    assert kind["properties"]["search"]["properties"]["seed"]["items"]["maximum"] == 2**32 - 1
+    seed = kind["properties"]["search"]["properties"]["seed"]["anyOf"]
+    assert seed[0]["items"]["maximum"] == 2**32 - 1
+    assert seed[1]["required"] == ["low", "high"]  # a number may be searched over a range
     assert "max_train_samples" in defs["RouteKind.TextClassificationLimits"]["properties"]
     assert defs["route-kind:summarisation"]["description"] == (
         "Summarise documents. Goal metrics it measures: rouge_l."
@@ -607,6 +609,13 @@ def test_the_schema_holds_each_kinds_parameters(cli, plugins):
     assert not list(validator.iter_errors(summary))
     summary["routes"][0]["hyperparameters"] = {"temperature": 3}
     assert list(validator.iter_errors(summary))
+    ranged = _as_json(small)
+    ranged["routes"][0]["search"] = {"learning_rate": {"low": 1e-5, "high": 1e-3, "log": True}}
+    ranged["routes"][0]["search_trials"] = 4
+    ranged["routes"][0]["optimize"] = {"prune": [0.3], "export": "onnx", "quantize": "int8"}
+    assert not list(validator.iter_errors(ranged))  # what `check` accepts, the editor does
+    ranged["routes"][0]["search"] = {"learning_rate": {"low": 1e-5}}
+    assert list(validator.iter_errors(ranged))
 
 
 def test_check_imports_no_torch(small_plan):
