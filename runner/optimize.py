@@ -86,7 +86,8 @@ def optimize_text_classification(
     try:
         ctx, model = _prepare(plan, route, plan_path, source, runs)
         (work / "variants").mkdir(parents=True)
-        measured = [_measure(ctx, b) for b in _variants(ctx, model, work / "variants")]
+        timings: dict[str, speed.Speed] = {}
+        measured = [_measure(ctx, b, timings) for b in _variants(ctx, model, work / "variants")]
         chosen = _choose(ctx, measured)
         record = OptimizationRecord(
             run=rid,
@@ -110,7 +111,7 @@ def optimize_text_classification(
             ),
             variants=measured,
             chosen=chosen.name if chosen else None,
-            goals=_goals(plan, route, chosen),
+            goals=_goals(plan, route, chosen, timings, ctx.cfg.seed),
             rehearsal=source.rehearsal,
             rehearsal_reasons=[f"optimises the rehearsal {source.run}"] if source.rehearsal else [],
         )
@@ -309,7 +310,7 @@ def _pruned(ctx: Context, model: Any, share: float, out: Path) -> tuple[Any, pru
     return pruned, plan
 
 
-def _measure(ctx: Context, b: Built) -> Variant:
+def _measure(ctx: Context, b: Built, timings: dict[str, speed.Speed]) -> Variant:
     """Quality on the whole test split (with the change from the trained model and the
     agreement with its predictions), then speed and size by the one protocol."""
     cfg, data = ctx.cfg, ctx.data
@@ -318,7 +319,7 @@ def _measure(ctx: Context, b: Built) -> Variant:
     found = scores.report(data.test.labels, pred, data.classes)["metrics"]
     interval, _ = scores.bootstrap(ctx.metric, data.test.labels, pred, seed=cfg.seed)
     base = ctx.source.metrics.get(ctx.metric)
-    timing = speed.measure(b.predict, data.test.texts, ctx.protocol)
+    timing = timings[b.name] = speed.measure(b.predict, data.test.texts, ctx.protocol)
     change = None if base is None else round(found[ctx.metric] - base, 4)
     opt = ctx.route.optimize
     assert opt is not None
@@ -368,13 +369,21 @@ def _choose(ctx: Context, variants: list[Variant]) -> Variant | None:
     return min(fits, key=lambda v: (v.latency_p50_ms, v.name)) if fits else None
 
 
-def _goals(plan: Plan, route: Route, chosen: Variant | None) -> dict[str, GoalResult]:
-    """Each goal the route measures on an optimisation metric, on the chosen variant."""
+def _goals(
+    plan: Plan,
+    route: Route,
+    chosen: Variant | None,
+    timings: dict[str, speed.Speed],
+    seed: int,
+) -> dict[str, GoalResult]:
+    """Each goal the route measures on an optimisation metric, on the chosen variant; a
+    latency goal also gets the chance of missing it (a bootstrap of the timed calls)."""
     if chosen is None:
         return {}
     values = {
         m: getattr(chosen, "size_mb" if m == "model_size_mb" else m) for m in OPTIMIZATION_METRICS
     }
+    percentiles = {"latency_p50_ms": 50, "latency_p95_ms": 95}
     out = {}
     by_id = {g.id: g for g in plan.goals}
     for gid in route.measures:
@@ -382,7 +391,14 @@ def _goals(plan: Plan, route: Route, chosen: Variant | None) -> dict[str, GoalRe
         if goal is None or goal.metric not in values or values[goal.metric] is None:
             continue
         value = float(values[goal.metric])
+        p_miss = None
+        timing = timings.get(chosen.name)
+        if goal.metric in percentiles and goal.target is not None and timing is not None:
+            p_miss = timing.p_miss(percentiles[goal.metric], goal.target, goal.direction, seed=seed)
         out[gid] = GoalResult(
-            value=value, target=goal.target, met=goal_met(value, goal.target, goal.direction)
+            value=value,
+            target=goal.target,
+            met=goal_met(value, goal.target, goal.direction),
+            p_miss=p_miss,
         )
     return out

@@ -50,6 +50,19 @@ class Speed:
     latency_p50_ms: float  # one text per call
     latency_p95_ms: float
     throughput_per_s: float  # texts per second, in batches of Protocol.batch
+    latencies_ms: tuple[float, ...] = ()  # every timed call, for the chance of missing a goal
+
+    def p_miss(
+        self, percentile: float, target: float, direction: str, *, seed: int, resamples: int = 1000
+    ) -> float:
+        """The share of bootstrap resamples of the timed calls whose `percentile` latency is
+        on the wrong side of `target` (the chance of missing a latency goal)."""
+        values = np.asarray(self.latencies_ms)
+        rng = np.random.default_rng(seed)
+        picks = rng.integers(0, len(values), (resamples, len(values)))
+        drawn = np.percentile(values[picks], percentile, axis=1)
+        missed = drawn > target if direction == "<=" else drawn < target
+        return float(missed.mean())
 
 
 def measure(predict: Callable[[list[str]], Any], texts: list[str], protocol: Protocol) -> Speed:
@@ -63,7 +76,7 @@ def measure(predict: Callable[[list[str]], Any], texts: list[str], protocol: Pro
         latencies = _latencies(predict, texts, protocol)
         throughput = _throughput(predict, texts, protocol)
     p50, p95 = np.percentile(latencies, [50, 95])
-    return Speed(float(p50), float(p95), throughput)
+    return Speed(float(p50), float(p95), throughput, tuple(float(x) for x in latencies))
 
 
 def _latencies(

@@ -86,6 +86,7 @@ def test_optimize_builds_measures_and_chooses_every_variant(trained, cli):
     assert record.chosen == min(fits, key=lambda v: v.latency_p50_ms).name
     g = record.goals["g-latency"]
     assert g.value == record.variant(record.chosen).latency_p50_ms and g.met is True
+    assert g.p_miss == 0.0  # a second per text is far above every timed call
     assert record.protocol.repeats >= 50 and record.protocol.texts == 24
     kept = json.loads((path.parent / "runs" / record.run / "record.json").read_text())
     assert kept["run"] == record.run

@@ -97,3 +97,16 @@ def test_onnx_params_millions_counts_the_initializers(tmp_path):
     )
     onnx.save(helper.make_model(graph), str(tmp_path / "m.onnx"))
     assert speed.onnx_params_millions(tmp_path / "m.onnx") == pytest.approx(0.301)
+
+
+def test_the_chance_of_missing_a_latency_goal_is_a_bootstrap_of_the_timed_calls():
+    from ventureplan.runner.speed import Speed
+
+    flat = Speed(5.0, 5.0, 100.0, (5.0,) * 60)
+    assert flat.p_miss(50, 10.0, "<=", seed=0) == 0.0
+    assert flat.p_miss(50, 1.0, "<=", seed=0) == 1.0
+    assert flat.p_miss(50, 1.0, ">=", seed=0) == 0.0
+    split = Speed(50.5, 100.0, 100.0, (1.0,) * 30 + (100.0,) * 30)
+    assert 0.3 < split.p_miss(50, 50.0, "<=", seed=0) < 0.7  # the median sits on the edge
+    assert split.p_miss(50, 50.0, "<=", seed=0) == split.p_miss(50, 50.0, "<=", seed=0)
+    assert split.p_miss(95, 50.0, "<=", seed=0) == 1.0  # the slow half decides p95
