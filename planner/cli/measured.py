@@ -47,7 +47,7 @@ def measured(
         Path | None,
         typer.Option(
             "--add",
-            help="Append the records in this file (runs/<id>/record.yaml, kept by a run "
+            help="Append the records in this file (runs/&lt;id&gt;/record.yaml, kept by a run "
             "whose record could not be written) to the plan.",
         ),
     ] = None,

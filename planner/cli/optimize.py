@@ -36,7 +36,7 @@ def optimize(
     the trained model); the fastest within `max_metric_drop` that still meets the quality
     goals is chosen, and the record goes to the plan's `measured` list.
 
-    Variants go to runs/<id>/variants/<name>/ beside the plan.
+    Variants go to `runs/<id>/variants/<name>/` beside the plan.
 
     Example: ventureplan optimize plan.yaml
     """

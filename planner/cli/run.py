@@ -32,7 +32,7 @@ def run(
     keep_checkpoints: Annotated[
         bool,
         typer.Option(
-            "--keep-checkpoints", help="Keep runs/<id>/checkpoints after a successful run."
+            "--keep-checkpoints", help="Keep runs/&lt;id&gt;/checkpoints after a successful run."
         ),
     ] = False,
     write_back: Annotated[
@@ -53,7 +53,7 @@ def run(
             "--study-storage",
             metavar="URL",
             help="The search's Optuna study: a database URL (postgresql://..., sqlite:///...; "
-            "default: runs/<id>/study.db).",
+            "default: runs/&lt;id&gt;/study.db).",
         ),
     ] = None,
 ) -> None:
@@ -61,10 +61,10 @@ def run(
     was measured to the plan's `measured` list (comments and formatting kept).
 
     Artifacts (the model as safetensors, metrics, per-class report, confusion matrix, the
-    search's trials and the resolved config) go to runs/<run id>/ beside the plan.
+    search's trials and the resolved config) go to `runs/<run id>/` beside the plan.
     Checkpoints are kept until the run succeeds, so a killed run continues with --resume.
 
-    routes[].search is an Optuna study (runs/<run id>/study.db, or --study-storage): more
+    routes[].search is an Optuna study (`runs/<run id>/study.db`, or --study-storage): more
     processes, here or on other machines, join it with --search-worker RUN_ID and share its
     trials; the run itself waits for theirs, then evaluates the best and writes the record.
 
