@@ -74,22 +74,19 @@ def summary(record: OptimizationRecord) -> list[str]:
     return lines
 
 
+# (field, how it reads) in the order a variant's line says them
+SHOWN = (
+    ("latency_p50_ms", "p50 {:.1f} ms"),
+    ("latency_p95_ms", "p95 {:.1f} ms"),
+    ("throughput_per_s", "{:,.0f}/s"),
+    ("size_mb", "{:,.1f} MB"),
+    ("params_millions", "{:.1f}M params"),
+    ("macro_f1", "macro-F1 {:.3f}"),
+    ("change", "({:+.3f})"),
+    ("agreement", "agrees {:.1%}"),
+)
+
+
 def variant_line(v: Variant, chosen: bool) -> str:
-    parts: list[str] = []
-    if v.latency_p50_ms is not None:
-        parts.append(f"p50 {v.latency_p50_ms:.1f} ms")
-    if v.latency_p95_ms is not None:
-        parts.append(f"p95 {v.latency_p95_ms:.1f} ms")
-    if v.throughput_per_s is not None:
-        parts.append(f"{v.throughput_per_s:,.0f}/s")
-    if v.size_mb is not None:
-        parts.append(f"{v.size_mb:,.1f} MB")
-    if v.params_millions is not None:
-        parts.append(f"{v.params_millions:.1f}M params")
-    if v.macro_f1 is not None:
-        parts.append(f"macro-F1 {v.macro_f1:.3f}")
-    if v.change is not None:
-        parts.append(f"({v.change:+.3f})")
-    if v.agreement is not None:
-        parts.append(f"agrees {v.agreement:.1%}")
+    parts = [form.format(value) for name, form in SHOWN if (value := getattr(v, name)) is not None]
     return f"{v.name:<16} " + ", ".join(parts) + ("  <- chosen" if chosen else "")

@@ -10,6 +10,8 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ventureplan.planner import hookimpl, planfile
 from ventureplan.planner.evidence import gather
 from ventureplan.planner.load import load_plan
@@ -313,3 +315,71 @@ def test_a_third_party_optimiser_is_found_and_its_record_written(tmp_path, cli, 
     assert isinstance(record, OptimizationRecord) and record.chosen == "base"
     code, out, err = cli("optimize", path, "--route", "tfidf")
     assert code == 1 and "route 'tfidf' has no `optimize:` section" in err
+
+
+# --- generated input -----------------------------------------------------------------
+
+
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
+VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True, allow_infinity=True),
+    TEXT,
+    st.lists(st.floats(-2, 2), max_size=4),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(run=st.one_of(TEXT, st.sampled_from([EVIDENCE, "20270212T101500Z-minilm-opt", "../x"])))
+def test_optimize_with_any_run_argument_is_one_line_and_changes_nothing(tmp_path_factory, cli, run):
+    folder = tmp_path_factory.mktemp("opt")
+    path = with_data(folder / "plan.yaml")
+    path.write_text(
+        plan_text().replace(
+            "    measures: [g-quality, g-latency]\n",
+            "    measures: [g-quality, g-latency]\n    optimize: {export: onnx}\n",
+            1,
+        )
+    )
+    before = path.read_bytes()
+    code, out, err = cli("optimize", path, "--run", run)
+    assert code in (1, 2), out  # no trained model is kept here: never any work
+    assert len(err.strip().splitlines()) <= 12 and "Traceback" not in err, err
+    assert path.read_bytes() == before
+    assert not (folder / "runs").exists() or not any((folder / "runs").iterdir())
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(section=st.dictionaries(
+    st.sampled_from(["prune", "quantize", "export", "recover_epochs", "max_metric_drop", "prun"]),
+    VALUE,
+    max_size=5,
+))  # fmt: skip
+def test_any_optimize_section_is_valid_or_a_located_error(tmp_path_factory, cli, section):
+    folder = tmp_path_factory.mktemp("sec")
+    path = with_data(folder / "plan.json")
+    doc = load_plan(_yaml(folder)).plan.model_dump(mode="json", by_alias=True)
+    doc["routes"][0]["optimize"] = section
+    text = json.dumps(doc, indent=1, allow_nan=True)
+    path.write_text(text)
+    code, out, err = cli("check", path)
+    assert "Traceback" not in err
+    if code == 0:
+        assert load_plan(path).plan.routes[0].optimize is not None
+    else:
+        assert code == 1
+        assert re.search(rf"{re.escape(str(path))}:\d+:\d+: error: ", err), err
+
+
+def _yaml(folder):
+    p = with_data(folder / "plan.yaml")
+    p.write_text(plan_text())
+    return p
