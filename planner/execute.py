@@ -91,7 +91,7 @@ def run_route(
         return None, failures
     record = _typed(raw, chosen.task)
     if write_back:
-        _write_back(path, record, options)
+        append_or_keep(path, record, options)
     return record, failures
 
 
@@ -117,7 +117,7 @@ def kept_record_path(path: Path, record: Record, options: Options) -> Path:
     return runs / record.run / "record.yaml"
 
 
-def _write_back(path: Path, record: Record, options: Options) -> None:
+def append_or_keep(path: Path, record: Record, options: Options) -> None:
     """Append the record; if the plan changed under the run so that it cannot take it, the
     record is kept beside the run's artifacts and the error says how to add it later."""
     try:

@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from . import planfile
 from .errors import Finding, VenturePlanError
 from .evidence import latest_runs
-from .execute import find_route
+from .execute import append_or_keep, find_route
 from .load import load_plan
 from .model import Plan, Route
 from .plugin_manager import Manager, collect, get_plugin_manager
@@ -120,9 +120,7 @@ def optimize_route(
     raw = kinds[chosen.task](plan, chosen, path, source, runs)
     record = _typed(raw, chosen.task)
     if write_back:
-        from .execute import _write_back
-
-        _write_back(path, record, Options(runs_dir=runs))
+        append_or_keep(path, record, Options(runs_dir=runs))
     return record, failures
 
 

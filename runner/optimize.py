@@ -47,11 +47,13 @@ IMPORTANCE_EXAMPLES = 256  # training texts the head and neuron importances are 
 
 @dataclass
 class Built:
-    """One variant, before it is measured: how to get its logits, where its files are."""
+    """One variant, before it is measured: how to get its logits, its logits on the test
+    split (computed once, where the variant is made), where its files are."""
 
     name: str
     format: str
     predict: Callable[[list[str]], np.ndarray]
+    logits: np.ndarray
     files: Path
     params: float  # millions
     prune: float | None = None
@@ -70,6 +72,7 @@ class Context:
     metric: str  # the quality metric the drop is measured on
     protocol: speed.Protocol
     reference: np.ndarray  # the trained model's predictions on the test split
+    reference_logits: np.ndarray  # and its logits
 
 
 def optimize_text_classification(
@@ -165,9 +168,9 @@ def _prepare(
     model.eval()
     threads = torch.get_num_threads()
     protocol = speed.Protocol(threads=threads)
-    reference = onnxio.torch_logits(
+    logits = onnxio.torch_logits(
         model, tokenizer, data.test.texts, cfg.max_length, cfg.eval_batch_size
-    ).argmax(-1)
+    )
     ctx = Context(
         plan,
         route,
@@ -177,7 +180,8 @@ def _prepare(
         tokenizer,
         _selection_metric(plan, route),
         protocol,
-        reference,
+        logits.argmax(-1),
+        logits,
     )
     return ctx, model
 
@@ -186,13 +190,13 @@ def _variants(ctx: Context, model: Any, out: Path) -> list[Built]:
     """The trained model as it is, then each pruned copy; each with its exports."""
     opt = ctx.route.optimize
     assert opt is not None
-    built = [_torch(ctx, model, out / "base", "base")]
-    built += _exports(ctx, model, out, "", None)
+    base = _torch(ctx, model, out / "base", "base", ctx.reference_logits)
+    built = [base, *_exports(ctx, model, base, out, "", None)]
     for share in opt.prune:
         pruned, pruning = _pruned(ctx, model, share, out)
         name = f"pruned-{round(share * 100)}"
-        built.append(_torch(ctx, pruned, out / name, name, share, pruning))
-        built += _exports(ctx, pruned, out, f"{name}-", share)
+        variant = _torch(ctx, pruned, out / name, name, None, share, pruning)
+        built += [variant, *_exports(ctx, pruned, variant, out, f"{name}-", share)]
     return built
 
 
@@ -201,9 +205,11 @@ def _torch(
     model: Any,
     folder: Path,
     name: str,
+    logits: np.ndarray | None,
     share: float | None = None,
     pruning: prune.Pruning | None = None,
 ) -> Built:
+    """A PyTorch variant, saved; `logits` on the test split when already known."""
     cfg, tok = ctx.cfg, ctx.tokenizer
     if pruning is None:
         model.save_pretrained(folder, safe_serialization=True)
@@ -214,10 +220,16 @@ def _torch(
     def predict(texts: list[str]) -> np.ndarray:
         return onnxio.torch_logits(model, tok, texts, cfg.max_length, max(len(texts), 1))
 
-    return Built(name, "torch", predict, folder, prune.count_parameters(model) / 1e6, share)
+    if logits is None:
+        texts = ctx.data.test.texts
+        logits = onnxio.torch_logits(model, tok, texts, cfg.max_length, cfg.eval_batch_size)
+    params = prune.count_parameters(model) / 1e6
+    return Built(name, "torch", predict, logits, folder, params, share)
 
 
-def _exports(ctx: Context, model: Any, out: Path, prefix: str, share: float | None) -> list[Built]:
+def _exports(
+    ctx: Context, model: Any, source: Built, out: Path, prefix: str, share: float | None
+) -> list[Built]:
     """The ONNX export (refused unless it matches PyTorch on the whole test split) and its
     int8 copy (reported with its agreement, not refused)."""
     opt = ctx.route.optimize
@@ -231,11 +243,10 @@ def _exports(ctx: Context, model: Any, out: Path, prefix: str, share: float | No
     path = onnxio.export(model, tok, folder / "model.onnx")
     tok.save_pretrained(folder)
     session = onnxio.session(path, ctx.protocol.threads)
-    reference = onnxio.torch_logits(model, tok, texts, cfg.max_length, cfg.eval_batch_size)
     logits = onnxio.onnx_logits(session, tok, texts, cfg.max_length, cfg.eval_batch_size)
-    parity = onnxio.parity(reference, logits)
+    parity = onnxio.parity(source.logits, logits)  # against the PyTorch variant it came from
     onnxio.check_parity(parity)
-    built = [_onnx(ctx, name, path, session, share, None, parity.max_abs_diff)]
+    built = [_onnx(ctx, name, path, session, logits, share, None, parity.max_abs_diff)]
     if opt.quantize == "int8":
         qname = f"{prefix}int8" if prefix else "int8"
         qfolder = out / qname
@@ -243,7 +254,8 @@ def _exports(ctx: Context, model: Any, out: Path, prefix: str, share: float | No
         qpath = onnxio.quantize_int8(path, qfolder / "model.onnx")
         tok.save_pretrained(qfolder)
         qsession = onnxio.session(qpath, ctx.protocol.threads)
-        built.append(_onnx(ctx, qname, qpath, qsession, share, "int8", None))
+        qlogits = onnxio.onnx_logits(qsession, tok, texts, cfg.max_length, cfg.eval_batch_size)
+        built.append(_onnx(ctx, qname, qpath, qsession, qlogits, share, "int8", None))
     return built
 
 
@@ -252,6 +264,7 @@ def _onnx(
     name: str,
     path: Path,
     session: Any,
+    logits: np.ndarray,
     share: float | None,
     quantize: str | None,
     max_abs_diff: float | None,
@@ -262,7 +275,7 @@ def _onnx(
         return onnxio.onnx_logits(session, tok, texts, cfg.max_length, max(len(texts), 1))
 
     params = speed.onnx_params_millions(path)
-    return Built(name, "onnx", predict, path.parent, params, share, quantize, max_abs_diff)
+    return Built(name, "onnx", predict, logits, path.parent, params, share, quantize, max_abs_diff)
 
 
 def _pruned(ctx: Context, model: Any, share: float, out: Path) -> tuple[Any, prune.Pruning]:
@@ -314,8 +327,7 @@ def _measure(ctx: Context, b: Built, timings: dict[str, speed.Speed]) -> Variant
     """Quality on the whole test split (with the change from the trained model and the
     agreement with its predictions), then speed and size by the one protocol."""
     cfg, data = ctx.cfg, ctx.data
-    logits = _batched(b.predict, data.test.texts, cfg.eval_batch_size)
-    pred = logits.argmax(-1)
+    pred = b.logits.argmax(-1)
     found = scores.report(data.test.labels, pred, data.classes)["metrics"]
     interval, _ = scores.bootstrap(ctx.metric, data.test.labels, pred, seed=cfg.seed)
     base = ctx.source.metrics.get(ctx.metric)
@@ -340,10 +352,6 @@ def _measure(ctx: Context, b: Built, timings: dict[str, speed.Speed]) -> Variant
         max_abs_diff=b.max_abs_diff,
         within_drop=None if change is None else change >= -opt.max_metric_drop - 1e-12,
     )
-
-
-def _batched(predict: Callable[[list[str]], np.ndarray], texts: list[str], size: int) -> np.ndarray:
-    return np.concatenate([predict(texts[i : i + size]) for i in range(0, len(texts), size)])
 
 
 def _choose(ctx: Context, variants: list[Variant]) -> Variant | None:
