@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .builtins import DATASETS, builtin_name
 from .model import Plan, Route
-from .records import KINDS, AnyRecord, TrainingRecord, Variant, goal_met
+from .records import KINDS, AnyRecord, ServingRecord, TrainingRecord, Variant, goal_met
 
 
 @dataclass
@@ -37,6 +37,7 @@ def basis(run: AnyRecord, route: Route | None) -> Basis:
     source = route.dataset.source if route is not None else None
     known = DATASETS.get(builtin_name(source) or "") if source else None
     epochs = None
+    data: dict[str, int] = getattr(run, "data", {})
     if run.kind == "training":
         epochs = run.training.epochs
         if epochs is None:
@@ -48,15 +49,15 @@ def basis(run: AnyRecord, route: Route | None) -> Basis:
         dataset=source,
         licence=known.licence if known else None,
         commercial_use=known.commercial_use if known else None,
-        train=run.data.get("train"),
-        test=run.data.get("test"),
+        train=data.get("train"),
+        test=data.get("test"),
         device=run.device,
         epochs=epochs,
         rehearsal=run.rehearsal,
         reasons=list(run.rehearsal_reasons),
         kind=run.kind,
-        variant=run.chosen if run.kind == "optimization" else None,
-        source_run=run.source_run if run.kind == "optimization" else None,
+        variant=run.chosen if run.kind == "optimization" else getattr(run, "variant", None),
+        source_run=None if run.kind == "training" else getattr(run, "source_run", None),
     )
 
 
@@ -98,10 +99,12 @@ class Evidence:
     variants: list[Variant] = field(default_factory=list)  # an optimisation's, as measured
     chosen: str | None = None
     protocol: dict[str, float] = field(default_factory=dict)  # how the variants were timed
+    serving: dict[str, float] = field(default_factory=dict)  # a load test's figures
+    variant: str | None = None  # the variant a load test served
 
 
 def latest_runs(plan: Plan, *, rehearsals: bool = False) -> list[AnyRecord]:
-    """The newest evidence record of each kind (training, then optimization) for each route
+    """The newest evidence record of each kind (training, serving, optimization) for each route
     (the chosen route first, then in the plan's order); with `rehearsals`, the newest
     rehearsal of each instead, where it is newer than that route's evidence of its kind.
     Ignored records are never listed."""
@@ -143,6 +146,10 @@ def gather(plan: Plan, *, rehearsals: bool = False) -> list[Evidence]:
         if isinstance(run, TrainingRecord):
             ev.training = run.training.model_dump(exclude_none=True)
             ev.forecast = run.forecast.model_dump(exclude_none=True)
+            intervals = run.intervals
+        elif isinstance(run, ServingRecord):
+            ev.serving = run.serving.model_dump(exclude_none=True)
+            ev.variant = run.variant
             intervals = run.intervals
         else:
             ev.variants = list(run.variants)

@@ -120,6 +120,30 @@ def route_optimizers() -> dict[str, RouteOptimizer] | None:
     record; the core checks the inputs first and writes the record back."""
 
 
+@dataclass(frozen=True)
+class RouteServer:
+    """How the models of one route kind are served, answered by the `route_servers` hook.
+    The core finds the record to serve and checks every input first; these do the work.
+
+    - api(path, host, port, keys_file, log_texts): run the model API on a run folder, a
+      variant folder or a bundle until SIGTERM (blocking).
+    - deploy(plan, route, record, runs, out, force) -> the files of the bundle written to
+      `out` for the record's model (an optimisation's chosen variant, or a trained model).
+    - loadtest(plan, route, plan file, record, training record, runs, concurrency,
+      duration, url) -> the `kind: serving` record to write back.
+    """
+
+    api: Callable[[Path, str, int, Path | None, bool], None]
+    deploy: Callable[[Plan, Route, Record, Path, Path, bool], list[Path]]
+    loadtest: Callable[[Plan, Route, Path, Record, Record, Path, int, float, str | None], Record]
+
+
+@hookspec
+def route_servers() -> dict[str, RouteServer] | None:
+    """Return, by route kind, how its trained models are served (`api`, `deploy`,
+    `loadtest`); the first plugin to claim a kind keeps it."""
+
+
 @hookspec
 def route_parameters() -> dict[str, RouteParameters | type[BaseModel]] | None:
     """Return, by route kind, what its routes may say (a RouteParameters; a bare Pydantic

@@ -8,13 +8,21 @@ relate objects to each other (ids, references, cycles, the chosen route) live in
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
 
 from .defaults import EARLIEST_START, LATEST_START, Language
 from .fields import Days, Id, Money, Strict, Text
-from .records import METRICS, OPTIMIZATION_METRICS, Record
+from .records import METRICS, OPTIMIZATION_METRICS, SERVING_METRICS, Record
 
 SCHEMA_VERSION = "ventureplan/1"
 
@@ -82,6 +90,8 @@ class Goal(Strict):
         + ", ".join(METRICS)
         + "; `optimize` measures "
         + ", ".join(OPTIMIZATION_METRICS)
+        + "; `loadtest` measures "
+        + ", ".join(SERVING_METRICS)
         + ".",
     )
     target: float | None = Field(
@@ -172,7 +182,10 @@ class Optimize(Strict):
         None, description="onnx: export each variant for ONNX Runtime (dynamic batch and length)."
     )
     recover_epochs: StrictInt = Field(
-        0, ge=0, le=20, description="Epochs of fine-tuning after pruning, to win back quality."
+        0,
+        ge=0,
+        le=20,
+        description="Epochs of fine-tuning after pruning, to win back quality.",
     )
     max_metric_drop: float = Field(
         0.01,
@@ -190,6 +203,97 @@ class Optimize(Strict):
         if self.quantize and not self.export:
             raise ValueError("quantize: int8 needs export: onnx (the int8 copy is an ONNX model)")
         return self
+
+
+_CPU = re.compile(r"(?:[1-9][0-9]{0,2}(?:\.[0-9]{1,3})?|0\.[0-9]{1,3}|[1-9][0-9]{0,5}m)")
+_MEMORY = re.compile(r"[1-9][0-9]{0,6}(?:Ki|Mi|Gi|Ti|k|M|G|T)")
+
+
+def _cpu(value: str) -> str:
+    if not _CPU.fullmatch(value):
+        raise ValueError(
+            f'{value!r} is not a CPU quantity; write cores ("1", "2", "0.5") or millicores ("500m")'
+        )
+    return value
+
+
+def _memory(value: str) -> str:
+    if not _MEMORY.fullmatch(value):
+        raise ValueError(
+            f'{value!r} is not a memory quantity; write a whole number with a unit: "512Mi", "2Gi"'
+        )
+    return value
+
+
+def _number_as_text(value: object) -> object:
+    """`cpu: 2` in YAML is a number; Kubernetes writes it "2"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}"
+    return value
+
+
+CpuQuantity = Annotated[
+    str,
+    BeforeValidator(_number_as_text),
+    Field(max_length=12),
+    AfterValidator(_cpu),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 12}, {"type": "number"}]}),
+]
+MemoryQuantity = Annotated[str, Field(max_length=12), AfterValidator(_memory)]
+
+
+class Replicas(Strict):
+    min: StrictInt = Field(1, ge=1, le=1000, description="Replicas always running.")
+    max: StrictInt = Field(3, ge=1, le=1000, description="The most the autoscaler starts.")
+
+    @model_validator(mode="after")
+    def ordered(self) -> Replicas:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class Serve(Strict):
+    """How the model is served: what `ventureplan deploy` writes into the bundle's
+    Kubernetes manifests and the API's batching, and what `loadtest` prices."""
+
+    replicas: Replicas = Field(default_factory=Replicas)
+    target_cpu: StrictInt = Field(
+        70,
+        ge=10,
+        le=100,
+        description="Average CPU use (percent of the request) the autoscaler keeps.",
+    )
+    cpu: CpuQuantity = Field(
+        "1", description='CPU per replica, a Kubernetes quantity: "1", "2", "500m".'
+    )
+    memory: MemoryQuantity = Field(
+        "1Gi", description='Memory per replica, a Kubernetes quantity: "512Mi", "2Gi".'
+    )
+    max_batch: StrictInt = Field(
+        16, ge=1, le=512, description="The most texts the API runs through the model at once."
+    )
+    max_wait_ms: float = Field(
+        5.0,
+        ge=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="How long a request waits for others to share its batch.",
+    )
+    max_texts: StrictInt = Field(
+        64, ge=1, le=10_000, description="The most texts one request may send."
+    )
+    max_chars: StrictInt = Field(
+        20_000, ge=1, le=1_000_000, description="The most characters one text may have."
+    )
+    price_per_hour: float | None = Field(
+        None,
+        ge=0,
+        le=1_000_000,
+        allow_inf_nan=False,
+        description="What one replica costs per hour, in the plan's currency (the load test's "
+        "cost per 1,000 requests).",
+    )
 
 
 class Route(Strict):
@@ -227,6 +331,11 @@ class Route(Strict):
         None,
         description="What `ventureplan optimize` makes of the trained model: pruned, exported "
         "and int8 variants, each measured; the fastest within max_metric_drop is chosen.",
+    )
+    serve: Serve | None = Field(
+        None,
+        description="How `ventureplan deploy` and `api` serve the model: replicas, CPU and "
+        "memory per replica, batching, the price of a replica-hour.",
     )
     measures: list[Id] = Field(
         default_factory=list, description="Ids of the goals this route produces evidence for."

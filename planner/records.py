@@ -36,6 +36,17 @@ OPTIMIZATION_METRICS = (
     "params_millions",
 )
 
+# measured by `ventureplan loadtest` against the running API (goals on them, and on the
+# latencies and throughput above, are settled by a serving record first)
+SERVING_METRICS = (
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "throughput_per_s",
+    "error_rate",
+    "cost_per_1k_requests",
+)
+
 
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 RUN_ID_ENV = "VENTUREPLAN_RUN_ID"  # a run id for a torchrun launch, shared by its processes
@@ -226,6 +237,52 @@ class OptimizationRecord(_Kept):
         return next((v for v in self.variants if v.name == name), None)
 
 
+class Serving(Numbers):
+    """What a load test measured: latencies over every answered request, end to end."""
+
+    concurrency: int | None = None  # clients sending at once
+    duration_s: float | None = None
+    requests: int | None = None  # answered, errors included
+    errors: int | None = None
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    latency_p99_ms: float | None = None
+    throughput_per_s: float | None = None  # answered requests per second
+    texts_per_request: int | None = None
+    error_rate: float | None = None  # share of requests not answered 200
+    cost_per_1k_requests: float | None = None  # serve.price_per_hour / requests per hour x 1000
+    threads: int | None = None  # model threads of the API
+    max_batch: int | None = None
+    max_wait_ms: float | None = None
+    texts_over_max_chars: int | None = None  # test texts the API refuses (422) as too long
+
+
+class ServingRecord(_Kept):
+    """One `ventureplan loadtest` of the API serving a model: latency, throughput, errors and
+    the cost of 1,000 requests, measured under load."""
+
+    run: Text = Field(description="Unique run id; the load test's files live in runs/<id>/.")
+    kind: Literal["serving"] = Field(description="What produced the record.")
+    route: Id = Field(description="The route whose model was served.")
+    at: dt.datetime
+    source_run: Text = Field(description="The optimisation (or training) run served.")
+    variant: Text | None = Field(None, description="The variant served; none for a trained model.")
+    device: str | None = None
+    versions: dict[str, str] = Field(default_factory=dict)
+    serving: Serving = Field(default_factory=Serving)
+    intervals: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    goals: dict[str, GoalResult] = Field(default_factory=dict)
+    rehearsal: bool = Field(False, description=REHEARSAL_HELP)
+    rehearsal_reasons: list[str] = Field(default_factory=list)
+    ignored: bool = Field(False, description="Set aside by the founder: shown, never counted.")
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The load test's figures a goal can name."""
+        out = {name: getattr(self.serving, name) for name in SERVING_METRICS}
+        return {k: float(x) for k, x in out.items() if x is not None}
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, dict):
         kind = value.get("kind", "training")
@@ -233,12 +290,16 @@ def _kind(value: Any) -> str:
     return str(getattr(value, "kind", "training"))
 
 
-KINDS = ("training", "optimization")
+# The order evidence is listed in, and so the order that settles a goal two kinds measure:
+# a latency under load (serving) before the model's own batch-1 timing (optimization).
+KINDS = ("training", "serving", "optimization")
 Record = Annotated[
-    Annotated[TrainingRecord, Tag("training")] | Annotated[OptimizationRecord, Tag("optimization")],
+    Annotated[TrainingRecord, Tag("training")]
+    | Annotated[OptimizationRecord, Tag("optimization")]
+    | Annotated[ServingRecord, Tag("serving")],
     Discriminator(_kind),
 ]
-AnyRecord = TrainingRecord | OptimizationRecord  # for isinstance and annotations
+AnyRecord = TrainingRecord | OptimizationRecord | ServingRecord  # for isinstance and annotations
 
 
 @dataclass

@@ -160,6 +160,13 @@ class Report:
             parts.append(L["variant_of"].format(variant=b.variant or "—", run=b.source_run))
             if b.test is not None:
                 parts.append(L["test_examples"].format(test=f"{b.test:,}"))
+        elif b.kind == "serving":
+            what = (
+                L["served_variant"].format(variant=b.variant, run=b.source_run)
+                if b.variant
+                else L["served_run"].format(run=b.source_run)
+            )
+            parts.append(L["served_of"].format(what=what))
         elif b.train is not None:
             parts.append(L["train_test"].format(train=f"{b.train:,}", test=f"{b.test or 0:,}"))
         if b.device:
@@ -171,8 +178,78 @@ class Report:
         head = L["rehearsal"] if b.rehearsal else L["evidence"]
         return f"{head}{L['colon']}{L['sep'].join(parts)}"
 
+    def serving(self, ev: Any) -> list[tuple[str, str]]:
+        """A load test's figures as (label, value) rows in the report's language, then the
+        chosen route's replicas and batching from its `serve:` section."""
+        L, s = self.labels, ev.serving
+        rows = []
+        if "requests" in s:
+            rows.append(
+                (
+                    L["serving_requests"],
+                    L["serving_requests_value"].format(
+                        requests=f"{int(s['requests']):,}",
+                        clients=int(s.get("concurrency", 0)),
+                        seconds=f"{s.get('duration_s', 0):.0f}",
+                    ),
+                )
+            )
+        if "throughput_per_s" in s:
+            rate = f"{s['throughput_per_s']:,.1f}"
+            rows.append((L["serving_throughput"], L["serving_throughput_value"].format(rate=rate)))
+        lat = [s.get(f"latency_{p}_ms") for p in ("p50", "p95", "p99")]
+        if all(x is not None for x in lat):
+            rows.append((L["serving_latency"], " / ".join(f"{x:.1f}" for x in lat) + " ms"))
+        if "error_rate" in s:
+            rows.append((L["serving_errors"], f"{s['error_rate']:.2%}"))
+        if "cost_per_1k_requests" in s:
+            rows.append(
+                (
+                    L["serving_cost"],
+                    f"{small_amount(s['cost_per_1k_requests'])} {self.plan.currency}",
+                )
+            )
+        if "max_batch" in s:
+            rows.append(
+                (
+                    L["serving_batching"],
+                    L["serving_batching_value"].format(
+                        max_batch=int(s["max_batch"]),
+                        max_wait=f"{s.get('max_wait_ms', 0):g}",
+                        threads=int(s.get("threads", 1)),
+                    ),
+                )
+            )
+        route = next((r for r in self.plan.routes if r.id == ev.route), None)
+        if route is not None and route.serve is not None:
+            sv = route.serve
+            rows.append(
+                (
+                    L["serving_replicas"],
+                    L["serving_replicas_value"].format(
+                        min=sv.replicas.min,
+                        max=sv.replicas.max,
+                        target=sv.target_cpu,
+                        cpu=sv.cpu,
+                        memory=sv.memory,
+                    ),
+                )
+            )
+        return rows
+
     def licence_warning(self, b: Basis | None) -> str | None:
         """The warning a verdict carries when its data's licence forbids commercial use."""
         if b is None or b.commercial_use is not False:
             return None
         return str(self.labels["non_commercial"].format(licence=b.licence or "?"))
+
+
+def small_amount(x: float) -> str:
+    """An amount that may be a fraction of a cent, in decimals with three significant
+    digits (0.0000457, 0.0123, 1.50), never in scientific notation."""
+    import math
+
+    if x == 0 or not math.isfinite(x):
+        return f"{x:.2f}"
+    decimals = max(2, 2 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{decimals}f}"

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from ventureplan.planner import hookimpl
 from ventureplan.planner.errors import Finding
-from ventureplan.planner.hookspecs import RouteParameters
+from ventureplan.planner.hookspecs import RouteParameters, RouteServer
 from ventureplan.planner.model import Plan, Route
 from ventureplan.planner.records import (
     METRICS,
     OPTIMIZATION_METRICS,
+    SERVING_METRICS,
     OptimizationRecord,
     Options,
     Record,
@@ -175,7 +176,7 @@ def route_parameters() -> dict[str, Any]:
         KIND: RouteParameters(
             hyperparameters=hyperparameter_model(),
             limits=TextClassificationLimits,
-            metrics=METRICS + OPTIMIZATION_METRICS,
+            metrics=tuple(dict.fromkeys(METRICS + OPTIMIZATION_METRICS + SERVING_METRICS)),
             check=check_route,
             description="Fine-tune a transformer encoder to put each text in one class.",
         )
@@ -193,3 +194,48 @@ def _optimize(
 @hookimpl
 def route_optimizers() -> dict[str, Any]:
     return {KIND: _optimize}
+
+
+def _api(path: Path, host: str, port: int, keys_file: Path | None, log_texts: bool) -> None:
+    from ventureplan.runner import served  # the serve extra loads here
+
+    served.api(path, host, port, keys_file, log_texts)
+
+
+def _deploy(
+    plan: Plan, route: Route, record: Any, runs: Path, out: Path, force: bool
+) -> list[Path]:
+    from ventureplan.runner import served
+
+    return served.deploy(plan, route, record, runs, out, force)
+
+
+def _loadtest(
+    plan: Plan,
+    route: Route,
+    path: Path,
+    record: Any,
+    training: Any,
+    runs: Path,
+    concurrency: int,
+    duration: float,
+    url: str | None,
+) -> Any:
+    from ventureplan.runner.loadtest import loadtest
+
+    return loadtest(
+        plan,
+        route,
+        path,
+        record,
+        training,
+        runs,
+        concurrency=concurrency,
+        duration=duration,
+        url=url,
+    )
+
+
+@hookimpl
+def route_servers() -> dict[str, Any]:
+    return {KIND: RouteServer(api=_api, deploy=_deploy, loadtest=_loadtest)}

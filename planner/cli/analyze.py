@@ -7,7 +7,7 @@ from ..analysis import to_dict
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from ..errors import Finding
 from ..evidence import Basis, Evidence
-from ..results import Analysis
+from ..results import Analysis, small_amount
 from .options import Iterations, JsonFlag, PlanFile, Seed
 from .output import print_findings, print_json
 from .output import safe as escape
@@ -224,6 +224,8 @@ def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
             console.print(f"  full-scale forecast: {escape(parts)}")
         if ev.variants:
             _variants(console, ev)
+        if ev.serving:
+            console.print("  " + escape(serving_line(ev.serving, a.plan.currency)))
 
     print_findings(console, file, findings, hints=False)
 
@@ -281,6 +283,9 @@ def _basis(b: Basis) -> str:
         parts.append(f"variant {b.variant or '(none chosen)'} of run {b.source_run}")
         if b.test is not None:
             parts.append(f"timed and scored on {b.test:,} test texts")
+    elif b.kind == "serving":
+        served = f"variant {b.variant} of run" if b.variant else "run"
+        parts.append(f"load test of the API serving {served} {b.source_run}")
     elif b.train is not None:
         parts.append(f"{b.train:,} train / {b.test or 0:,} test examples")
     if b.device:
@@ -290,3 +295,22 @@ def _basis(b: Basis) -> str:
     if b.rehearsal:
         parts.append("rehearsal: " + "; ".join(b.reasons or ["capped"]))
     return ("Rehearsal, not evidence: " if b.rehearsal else "Evidence: ") + ", ".join(parts)
+
+
+def serving_line(s: dict[str, float], currency: str) -> str:
+    """A load test's figures in one line."""
+    parts = [f"{int(s.get('requests', 0)):,} requests from {int(s.get('concurrency', 0))} clients"]
+    if "duration_s" in s:
+        parts[0] += f" in {s['duration_s']:.0f} s"
+    if "throughput_per_s" in s:
+        parts.append(f"{s['throughput_per_s']:,.1f} requests/s")
+    lat = [
+        f"{p} {s[f'latency_{p}_ms']:.1f}" for p in ("p50", "p95", "p99") if f"latency_{p}_ms" in s
+    ]
+    if lat:
+        parts.append("latency " + ", ".join(lat) + " ms")
+    if "error_rate" in s:
+        parts.append(f"errors {s['error_rate']:.2%}")
+    if "cost_per_1k_requests" in s:
+        parts.append(f"{small_amount(s['cost_per_1k_requests'])} {currency} per 1,000 requests")
+    return "Serving: " + "; ".join(parts)

@@ -7,9 +7,12 @@ from __future__ import annotations
 import typer
 
 from .analyze import analyze_command
+from .api import api
 from .check import check
+from .deploy import deploy
 from .diff import diff
 from .init import init
+from .loadtest import loadtest
 from .measured import measured
 from .optimize import optimize
 from .output import guarded
@@ -39,6 +42,9 @@ app.command()(guarded(run))
 app.command()(guarded(measured))
 app.command()(guarded(optimize))
 app.command()(guarded(serve))
+app.command()(guarded(deploy))
+app.command()(guarded(api))
+app.command()(guarded(loadtest))
 app.add_typer(workshop_app, name="workshop")
 app.command()(guarded(schema))
 app.command()(guarded(plugins))

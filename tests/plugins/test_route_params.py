@@ -174,8 +174,8 @@ def test_a_goal_metric_the_route_cannot_measure(cli, small_plan):
         "21:13: error: goals[0].metric: route 'minilm' (text-classification) measures this goal "
         "but cannot measure 'f1'; it measures: accuracy, macro_f1, weighted_f1, train_hours, "
         "cost, samples_per_second, latency_p50_ms, latency_p95_ms, throughput_per_s, "
-        "model_size_mb, params_millions (fix: use one of those, or take 'g-quality' out of the "
-        "route's measures)"
+        "model_size_mb, params_millions, latency_p99_ms, error_rate, cost_per_1k_requests (fix: "
+        "use one of those, or take 'g-quality' out of the route's measures)"
     ]
     edit(small_plan, "metric: f1", "metric: macro-f1")
     assert errors(small_plan, cli)[0].endswith("(fix: did you mean `macro_f1`?)")
@@ -565,6 +565,9 @@ def test_the_schema_holds_each_kinds_parameters(cli, plugins):
         "throughput_per_s",
         "model_size_mb",
         "params_millions",
+        "latency_p99_ms",
+        "error_rate",
+        "cost_per_1k_requests",
     ]
     hyper = defs[kind["properties"]["hyperparameters"]["$ref"].rsplit("/", 1)[-1]]
     assert hyper["additionalProperties"] is False
