@@ -129,6 +129,15 @@ class Dataset(Strict):
     source: Text = Field(description="builtin:NAME, or a path to a .csv or .jsonl file.")
     text: str = Field("text", min_length=1, description="Column holding the input text.")
     label: str = Field("label", min_length=1, description="Column holding the label.")
+    personal_data: bool = Field(
+        False,
+        description="The texts hold personal data (GDPR/CCPA): `check` asks for a legal risk, "
+        "a data protection impact assessment task and a retention rule; the API never logs "
+        "request texts.",
+    )
+    retention_days: StrictInt | None = Field(
+        None, ge=0, le=36_500, description="How many days the data is kept (personal data)."
+    )
 
 
 class Compute(Strict):
@@ -285,6 +294,14 @@ class Serve(Strict):
     )
     max_chars: StrictInt = Field(
         20_000, ge=1, le=1_000_000, description="The most characters one text may have."
+    )
+    personal_data: bool = Field(
+        False,
+        description="Requests carry personal data (GDPR/CCPA): as for a data set; the API "
+        "never logs request texts.",
+    )
+    retention_days: StrictInt | None = Field(
+        None, ge=0, le=36_500, description="How many days request logs are kept."
     )
     price_per_hour: float | None = Field(
         None,

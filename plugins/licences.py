@@ -1,5 +1,7 @@
-"""Flags technology, models and data whose licence forbids the venture's commercial use,
-unless a legal risk in the register names them."""
+"""Legal lints: technology, models and data whose licence forbids the venture's commercial
+use, unless a legal risk in the register names them; and personal data (a route's
+`dataset.personal_data` or `serve.personal_data`, GDPR/CCPA) without a legal risk, a data
+protection impact assessment task, or a retention rule."""
 
 from __future__ import annotations
 
@@ -29,8 +31,61 @@ def _covered(plan: Plan, names: tuple[str, ...]) -> bool:
     return any(n.lower() in t for n in names for t in texts)
 
 
+# A task that is a data protection impact assessment (GDPR art. 35), in English or Chinese.
+DPIA = re.compile(
+    r"\bDPIA\b|\bPIA\b|data[- ]protection impact|privacy impact|数据保护影响评估|隐私影响评估",
+    re.IGNORECASE,
+)
+
+
+def privacy_checks(plan: Plan) -> list[Finding]:
+    """For each route whose data set or service holds personal data: a legal risk, a
+    DPIA task and a retention rule, each a warning where the plan marks the data."""
+    out = []
+    legal = any(r.category == "legal" for r in plan.risks)
+    dpia = any(DPIA.search(" ".join(filter(None, (t.name, t.id)))) for t in plan.tasks)
+    for i, route in enumerate(plan.routes):
+        marked: list[tuple[tuple[str | int, ...], str, int | None]] = []
+        if route.dataset.personal_data:
+            marked.append((("routes", i, "dataset"), "data set", route.dataset.retention_days))
+        if route.serve is not None and route.serve.personal_data:
+            marked.append((("routes", i, "serve"), "service", route.serve.retention_days))
+        for where, what, retention in marked:
+            subject = f"route '{route.id}''s {what} holds personal data"
+            if not legal:
+                out.append(_privacy(
+                    "privacy-no-legal-risk", f"{subject} and no legal risk is in the register",
+                    (*where, "personal_data"),
+                    "add a risk with category: legal for data protection (GDPR/CCPA): "
+                    "consent, access and deletion requests, breaches",
+                ))  # fmt: skip
+            if not dpia:
+                out.append(_privacy(
+                    "privacy-no-dpia",
+                    f"{subject} and no task is a data protection impact assessment",
+                    (*where, "personal_data"),
+                    "add a task such as 'Data protection impact assessment (DPIA)' before "
+                    "the data is collected or the service launches",
+                ))  # fmt: skip
+            if retention is None:
+                out.append(_privacy(
+                    "privacy-no-retention", f"{subject} and no retention rule says how long",
+                    (*where, "personal_data"),
+                    f"set routes[{i}].{where[2]}.retention_days: how many days it is kept",
+                ))  # fmt: skip
+    return out
+
+
+def _privacy(code: str, message: str, path: tuple[str | int, ...], hint: str) -> Finding:
+    return Finding(code, message, severity="warning", path=path, letter="A", hint=hint)
+
+
 @hookimpl
 def plan_checks(plan: Plan) -> list[Finding]:
+    return licence_checks(plan) + privacy_checks(plan)
+
+
+def licence_checks(plan: Plan) -> list[Finding]:
     suspects: list[tuple[tuple[str | int, ...], str, str, tuple[str, ...]]] = []
     for i, s in enumerate(plan.stack):
         if forbids_commercial_use(s.licence):

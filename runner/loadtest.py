@@ -268,6 +268,8 @@ def loadtest(
     end, so a failure leaves nothing)."""
     serve = route.serve or Serve()
     target = served.of_run(runs, source, variant) if url is None else None
+    if target is not None:
+        target.personal_data |= route.dataset.personal_data
     texts = texts if texts is not None else test_texts(route, plan_path, training)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     rid = _run_id(route, now, runs)

@@ -159,6 +159,11 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "max_chars": _int(1, 1_000_000),
     "threads": _int(1, 256),
 }
+# Keys serving.json may leave out, with their defaults.
+_OPTIONAL: dict[str, tuple[Callable[[Any], str | None], Any]] = {
+    # The model serves personal data: request texts are never logged (GDPR/CCPA).
+    "personal_data": (lambda v: None if isinstance(v, bool) else "true or false", False),
+}
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,7 @@ class ServingConfig:
     max_texts: int  # texts per request
     max_chars: int  # characters per text
     threads: int  # CPU threads per model call
+    personal_data: bool = False  # the texts are personal data: never logged
 
     @property
     def max_body_bytes(self) -> int:
@@ -188,7 +194,7 @@ class ServingConfig:
         if not isinstance(data, dict):
             raise ServeError(f"{source}: expected a JSON object with {', '.join(_CHECKS)}")
         for key in data:
-            if key not in _CHECKS:
+            if key not in _CHECKS and key not in _OPTIONAL:
                 raise ServeError(
                     f"{source}: unknown key {_one_line(repr(key), 80)} "
                     f"(the keys are {', '.join(_CHECKS)})"
@@ -200,7 +206,12 @@ class ServingConfig:
             if wanted is not None:
                 got = _one_line(json.dumps(data[key]), 80)
                 raise ServeError(f"{source}: {key} must be {wanted}, not {got}")
+        for key, (check, _) in _OPTIONAL.items():
+            if key in data and (wanted := check(data[key])) is not None:
+                got = _one_line(json.dumps(data[key]), 80)
+                raise ServeError(f"{source}: {key} must be {wanted}, not {got}")
         return cls(
+            personal_data=data.get("personal_data", _OPTIONAL["personal_data"][1]),
             run=data["run"],
             variant=data["variant"],
             format=data["format"],
@@ -240,6 +251,7 @@ class ServingConfig:
             "max_texts": self.max_texts,
             "max_chars": self.max_chars,
             "threads": self.threads,
+            **({"personal_data": True} if self.personal_data else {}),
         }
 
     def to_json(self) -> str:
@@ -1080,6 +1092,11 @@ def create_app(
         check_folder(folder, config)
     if not len(keys):
         raise ServeError(NO_KEYS)
+    if log_texts and config.personal_data:
+        raise ServeError(
+            f"{folder / CONFIG_FILE}: personal_data is true, so request texts are never "
+            "logged; drop --log-texts"
+        )
     if not (isinstance(body_timeout_s, int | float) and 0 < body_timeout_s <= 3600):
         raise ServeError(f"body_timeout_s must be from 0 to 3600 seconds, not {body_timeout_s}")
     limit = (

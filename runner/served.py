@@ -32,6 +32,7 @@ class Target:
     format: str  # onnx | torch
     labels: list[str]
     max_length: int
+    personal_data: bool = False  # the route's data are personal: texts are never logged
 
     @property
     def name(self) -> str:
@@ -50,6 +51,7 @@ class Target:
             "max_texts": serve.max_texts,
             "max_chars": serve.max_chars,
             "threads": threads,
+            **({"personal_data": True} if self.personal_data or serve.personal_data else {}),
         }
 
 
@@ -70,8 +72,9 @@ def _json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _training(run_dir: Path) -> tuple[list[str], int]:
-    """The labels (in class-index order) and the max_length a training run used."""
+def _training(run_dir: Path) -> tuple[list[str], int, bool]:
+    """The labels (in class-index order), the max_length a training run used, and whether
+    its route marked the data as personal."""
     if not (run_dir / "model" / "config.json").is_file():
         raise VenturePlanError(
             f"the trained model of run {run_dir.name} is gone (no "
@@ -87,13 +90,16 @@ def _training(run_dir: Path) -> tuple[list[str], int]:
         raise VenturePlanError(
             f"{run_dir / 'model'}: id2label keys are not class numbers"
         ) from None
-    length = 128
+    length, personal = 128, False
     resolved = run_dir / "config.json"
     if resolved.is_file():
-        found = _json(resolved).get("resolved", {}).get("max_length")
+        saved = _json(resolved)
+        found = saved.get("resolved", {}).get("max_length")
         if isinstance(found, int) and not isinstance(found, bool) and found > 0:
             length = found
-    return labels, length
+        dataset = saved.get("route", {}).get("dataset", {})
+        personal = isinstance(dataset, dict) and dataset.get("personal_data") is True
+    return labels, length, personal
 
 
 def _format(folder: Path) -> str:
@@ -128,8 +134,8 @@ def of_run(runs: Path, record: Any, variant: str | None = None) -> Target:
             raise VenturePlanError(f"run {record.run} is a training run; it has no variants")
         folder = runs / record.run / "model"
         fmt = _format(folder)
-        labels, length = _training(runs / record.run)
-        return Target(record.run, None, folder, fmt, labels, length)
+        labels, length, personal = _training(runs / record.run)
+        return Target(record.run, None, folder, fmt, labels, length, personal)
     if record.kind != "optimization":
         raise VenturePlanError(
             f"run {record.run} is a {record.kind} record; name a training or optimisation run"
@@ -147,8 +153,8 @@ def of_run(runs: Path, record: Any, variant: str | None = None) -> Target:
         )
     folder = runs / record.run / "variants" / name
     fmt = _format(folder)
-    labels, length = _training(runs / record.source_run)
-    return Target(record.run, name, folder, fmt, labels, length)
+    labels, length, personal = _training(runs / record.source_run)
+    return Target(record.run, name, folder, fmt, labels, length, personal)
 
 
 def in_folder(path: Path) -> tuple[Target | None, Path]:
@@ -224,6 +230,7 @@ def deploy(plan: Any, route: Any, record: Any, runs: Path, out: Path, force: boo
     from . import deploy as bundle
 
     target = of_run(runs, record)
+    target.personal_data |= route.dataset.personal_data
     if target.format == "torch" and (target.folder / "pruning.json").is_file():
         raise VenturePlanError(
             f"variant {target.name} of run {target.run} is a pruned PyTorch model, which the "

@@ -68,3 +68,17 @@ def test_minilm_int8_is_at_least_twice_smaller_and_agrees(tmp_path):
     assert by["int8"].agreement >= 0.95
     assert record.rehearsal is True  # its training run was capped by max_train_samples
     assert (tmp_path / "runs" / record.run / "variants" / "int8" / "model.onnx").is_file()
+
+    # served and load-tested: a `kind: serving` record of the chosen variant, a rehearsal too
+    from ventureplan.runner.loadtest import loadtest
+
+    served = loadtest(
+        plan, plan.chosen_route, path, record, source, tmp_path / "runs", concurrency=4, duration=3
+    )
+    assert served.kind == "serving" and served.variant == record.chosen
+    assert served.serving.requests > 0 and served.serving.error_rate == 0.0
+    assert served.serving.latency_p95_ms >= served.serving.latency_p50_ms > 0
+    assert served.rehearsal is True and served.rehearsal_reasons == [
+        f"serves the rehearsal {record.run}"
+    ]
+    assert (tmp_path / "runs" / served.run / "record.json").is_file()
