@@ -369,3 +369,50 @@ def test_any_serve_section_is_valid_or_a_located_error(tmp_path_factory, cli, se
     else:
         assert code == 1
         assert re.search(rf"{re.escape(str(path))}:\d+:\d+: error: ", err), err
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    run=st.one_of(st.none(), TEXT),
+    out=st.one_of(TEXT, st.sampled_from([".", "runs/x", "plan.yaml", "b"])),
+    force=st.booleans(),
+)
+def test_deploy_with_any_arguments_is_one_line_and_changes_nothing(
+    tmp_path_factory, cli, run, out, force
+):
+    folder = tmp_path_factory.mktemp("deploy")
+    path = with_data(folder / "plan.yaml")
+    path.write_text(serving_plan())
+    before = path.read_bytes()
+    args = ["-o", str(folder / out) if out else ""] + (["--run", run] if run is not None else [])
+    code, _, err = cli("deploy", path, *args, *(["--force"] if force else []))
+    assert code in (1, 2)  # no model is kept here
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 12, err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["plan.yaml", "tickets.csv"])
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    where=st.one_of(TEXT, st.sampled_from([".", "runs", "plan.yaml"])),
+    port=st.one_of(st.none(), st.integers(-10, 70_000)),
+    host=st.one_of(st.none(), TEXT),
+)
+def test_api_with_any_arguments_refuses_fast_without_a_model(
+    tmp_path_factory, cli, where, port, host
+):
+    folder = tmp_path_factory.mktemp("api")
+    path = with_data(folder / "plan.yaml")
+    path.write_text(serving_plan())
+    args = [str(folder / where)]
+    if port is not None:
+        args += ["--port", str(port)]
+    if host is not None:
+        args += ["--host", host]
+    code, _, err = cli("api", *args)
+    assert code in (1, 2)  # nothing here can be served
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 12, err
