@@ -10,9 +10,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import planfile
 from .atomic import write_atomic
@@ -20,7 +20,9 @@ from .errors import Finding, VenturePlanError
 from .load import load_plan
 from .model import Plan, Route
 from .plugin_manager import Manager, collect, get_plugin_manager
-from .records import RUN_ID_ENV, Options, Record, TrainingRecord, check_run_id
+from .records import KINDS, RUN_ID_ENV, Options, Record, TrainingRecord, check_run_id
+
+R = TypeVar("R", bound=BaseModel)
 
 if TYPE_CHECKING:
     from .hookspecs import RouteKind
@@ -44,18 +46,24 @@ def route_kinds(pm: Manager, failures: list[Finding] | None = None) -> dict[str,
     return collect(pm, "route_kinds", "route kind", failures, clash="first")
 
 
-def _typed(record: Any, kind: str) -> TrainingRecord:
-    """A record as the plan holds it; a plugin may hand a plain dict, checked here."""
-    if isinstance(record, TrainingRecord):
+def typed_record(record: Any, cls: type[R], who: str) -> R:
+    """A record a plugin returned, as the plan holds it: already a `cls`, or plain data
+    validated as a record of the plan (its `kind` picks the model) that must be a `cls`.
+    `who` names the plugin's part in the one-line error ("the 'x' runner")."""
+    if isinstance(record, cls):
         return record
     try:
-        return TrainingRecord.model_validate(record)
+        typed = TypeAdapter(Record).validate_python(record)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(map(str, err["loc"])) or "(record)"
+        loc = err["loc"][1:] if err["loc"] and err["loc"][0] in KINDS else err["loc"]
+        where = ".".join(map(str, loc)) or "(record)"
         raise VenturePlanError(
-            f"the '{kind}' runner returned a record that is not valid: {where}: {err['msg']}"
+            f"{who} returned a record that is not valid: {where}: {err['msg']}"
         ) from None
+    if not isinstance(typed, cls):
+        raise VenturePlanError(f"{who} returned a {typed.kind} record")
+    return typed
 
 
 def run_route(
@@ -89,7 +97,7 @@ def run_route(
     raw = kinds[chosen.task](loaded.plan, chosen, path, options)
     if raw is None or options.search_worker is not None:
         return None, failures
-    record = _typed(raw, chosen.task)
+    record = typed_record(raw, TrainingRecord, f"the '{chosen.task}' runner")
     if write_back:
         append_or_keep(path, record, options)
     return record, failures

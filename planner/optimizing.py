@@ -7,22 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from pydantic import TypeAdapter, ValidationError
+from typing import TYPE_CHECKING
 
 from . import planfile
 from .errors import Finding, VenturePlanError
 from .evidence import latest_runs
-from .execute import append_or_keep, find_route
+from .execute import append_or_keep, find_route, typed_record
 from .load import load_plan
 from .model import Plan, Route
 from .plugin_manager import Manager, collect, get_plugin_manager
 from .records import (
-    AnyRecord,
     OptimizationRecord,
     Options,
-    Record,
     TrainingRecord,
     Variant,
     check_run_id,
@@ -118,26 +114,10 @@ def optimize_route(
     if write_back:  # a record that cannot be written is known before the work, not after
         planfile.append_record(path, _sample(chosen, source), dry_run=True)
     raw = kinds[chosen.task](plan, chosen, path, source, runs)
-    record = _typed(raw, chosen.task)
+    record = typed_record(raw, OptimizationRecord, f"the '{chosen.task}' optimiser")
     if write_back:
         append_or_keep(path, record, Options(runs_dir=runs))
     return record, failures
-
-
-def _typed(record: Any, kind: str) -> OptimizationRecord:
-    if isinstance(record, OptimizationRecord):
-        return record
-    try:
-        typed: AnyRecord = TypeAdapter(Record).validate_python(record)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(map(str, err["loc"])) or "(record)"
-        raise VenturePlanError(
-            f"the '{kind}' optimiser returned a record that is not valid: {where}: {err['msg']}"
-        ) from None
-    if not isinstance(typed, OptimizationRecord):
-        raise VenturePlanError(f"the '{kind}' optimiser returned a {typed.kind} record")
-    return typed
 
 
 def _sample(route: Route, source: TrainingRecord) -> OptimizationRecord:

@@ -8,14 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Any
-
-from pydantic import TypeAdapter, ValidationError
 
 from . import planfile
 from .errors import Finding, VenturePlanError
 from .evidence import latest_runs
-from .execute import append_or_keep, find_route
+from .execute import append_or_keep, find_route, typed_record
 from .hookspecs import RouteServer
 from .load import load_plan
 from .model import Plan, Route
@@ -24,7 +21,6 @@ from .records import (
     AnyRecord,
     OptimizationRecord,
     Options,
-    Record,
     Serving,
     ServingRecord,
     TrainingRecord,
@@ -152,26 +148,10 @@ def loadtest_route(
     if write_back:  # a record that cannot be written is known before the work, not after
         planfile.append_record(path, _sample(chosen, source), dry_run=True)
     raw = server.loadtest(plan, chosen, path, source, training, runs, concurrency, duration, url)
-    record = _typed(raw, chosen.task)
+    record = typed_record(raw, ServingRecord, f"the '{chosen.task}' load test")
     if write_back:
         append_or_keep(path, record, Options(runs_dir=runs))
     return record, failures
-
-
-def _typed(record: Any, kind: str) -> ServingRecord:
-    if isinstance(record, ServingRecord):
-        return record
-    try:
-        typed: AnyRecord = TypeAdapter(Record).validate_python(record)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(map(str, err["loc"])) or "(record)"
-        raise VenturePlanError(
-            f"the '{kind}' load test returned a record that is not valid: {where}: {err['msg']}"
-        ) from None
-    if not isinstance(typed, ServingRecord):
-        raise VenturePlanError(f"the '{kind}' load test returned a {typed.kind} record")
-    return typed
 
 
 def _sample(route: Route, source: AnyRecord) -> ServingRecord:

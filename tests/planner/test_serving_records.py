@@ -416,3 +416,35 @@ def test_api_with_any_arguments_refuses_fast_without_a_model(
     code, _, err = cli("api", *args)
     assert code in (1, 2)  # nothing here can be served
     assert "Traceback" not in err and len(err.strip().splitlines()) <= 12, err
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"run": "x", "kind": "serving", "route": "minilm", "at": "2027-02-14T00:00:00Z"},
+         "the 'echo' load test returned a record that is not valid: source_run: Field required"),
+        ({"run": "x", "route": "minilm", "at": "2027-02-14T00:00:00Z"},
+         "the 'echo' load test returned a training record"),
+        ("not a record", "the 'echo' load test returned a record that is not valid: (record): "),
+    ],
+)  # fmt: skip
+def test_a_plugins_bad_serving_record_is_one_line_and_changes_nothing(
+    echo_plan, cli, monkeypatch, answer, message
+):
+    import ventureplan.planner.serving as serving
+    from ventureplan.planner.hookspecs import RouteServer
+    from ventureplan.planner.plugin_manager import Manager
+
+    class Bad(EchoServer):
+        @hookimpl
+        def route_servers(self):
+            return {"echo": RouteServer(lambda *a: None, lambda *a: [], lambda *a: answer)}
+
+    pm = Manager()
+    pm.load_entry_points()
+    pm.register(Bad(), name="bad-server")
+    monkeypatch.setattr(serving, "get_plugin_manager", lambda: pm)
+    before = echo_plan.read_bytes()
+    code, _, err = cli("loadtest", echo_plan, "-d", "1")
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
+    assert echo_plan.read_bytes() == before
