@@ -1211,3 +1211,57 @@ def test_the_bundles_placeholder_key_is_refused():
     assert serve.PLACEHOLDER_KEY == PLACEHOLDER  # the Secret template's value
     with pytest.raises(serve.ServeError, match="key 2 is the deployment bundle's placeholder"):
         KeyStore.from_sources(f"{h.KEY},{PLACEHOLDER}", None)
+
+
+def test_sigterm_under_load_loses_no_accepted_request(onnx_folder, tmp_path):
+    """Eight clients post back to back, each request on a fresh connection, while SIGTERM
+    arrives: every request the server took in is answered 200 (and logged), the others are
+    refused at connect; none is dropped half-way, and the process exits 0."""
+    import httpx
+
+    folder = copy_folder(onnx_folder, tmp_path / "model", max_wait_ms=20, max_batch=8)
+    server = h.Server(h.module_command(folder), folder, h.server_env(h.KEY)).start()
+    seen: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(i: int) -> None:
+        headers = {**h.auth(), "Connection": "close"}
+        while not stop.is_set():
+            try:
+                r = httpx.post(
+                    f"{server.url}/v1/classify",
+                    json={"texts": [TEXTS[i % len(TEXTS)]]},
+                    headers=headers,
+                    timeout=20,
+                )
+                outcome = str(r.status_code)
+            except httpx.ConnectError:
+                outcome = "refused"  # after the listener closed: never accepted
+            except httpx.HTTPError as exc:
+                outcome = type(exc).__name__  # taken in, then lost: the failure looked for
+            with lock:
+                seen.append(outcome)
+            if outcome == "refused":
+                return
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 20
+        while len(seen) < 40:
+            assert time.monotonic() < deadline, seen
+            time.sleep(0.01)
+        os.kill(server.proc.pid, signal.SIGTERM)
+        assert server.proc.wait(30) == 0
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+        server.terminate()
+    assert set(seen) <= {"200", "refused"}, sorted(set(seen))
+    answered = seen.count("200")
+    logged = [x for x in server.log_lines() if x["path"] == "/v1/classify"]
+    assert answered >= 40 and len(logged) == answered
+    assert all(x["status"] == 200 for x in logged)
