@@ -35,10 +35,14 @@ def estimates(
         Path | None,
         typer.Option("--out", help="An existing folder for the sheets (default: beside the plan)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace sheets already there (they may be filled in).")
+    ] = False,
 ) -> None:
     """Write one estimate sheet per participant, pre-filled from the plan: every task's three
     points and every risk's probability and impact. Each goes to PLAN.estimates.NAME.yaml,
-    written whole or not at all; the names and the folder are checked before any is written.
+    written whole or not at all; the names and the folder are checked, and a sheet already
+    there is refused without --force, before any is written.
 
     Example: ventureplan workshop estimates plan.yaml --participants ana,ben,chen
     """
@@ -47,7 +51,7 @@ def estimates(
     names = [p.strip() for p in participants.split(",") if p.strip()]
     if not names:
         raise typer.BadParameter("name at least one participant", param_hint="--participants")
-    for p in write_sheets(plan, names, out):
+    for p in write_sheets(plan, names, out, force=force):
         typer.echo(f"Wrote {terminal_safe(p)}")
 
 
@@ -73,7 +77,7 @@ def merge(
 
     Example: ventureplan workshop merge plan.yaml plan.estimates.*.yaml
     """
-    from ..workshop.estimates import RULES, describe, merge_files
+    from ..workshop.estimates import RULES, describe, merge_files, plan_value
 
     if rule not in RULES:
         raise typer.BadParameter(f"choose one of: {', '.join(RULES)}", param_hint="--rule")
@@ -87,9 +91,19 @@ def merge(
                 "written": not dry_run,
                 "tasks": result.tasks,
                 "risks": result.risks,
-                "disagreements": [describe(s) for s in result.spreads if s.high > s.low],
+                "disagreements": [
+                    describe(s) | {"plan_now": plan_value(loaded.plan, s)}
+                    for s in result.spreads
+                    if s.high > s.low
+                ],
             }
         )
+        if not dry_run:  # stdout holds the JSON alone; say on stderr that the plan changed
+            plural = "s" if result.changed != 1 else ""
+            echo(
+                f"Changed {result.changed} number{plural} in {plan} (--dry-run only looks)",
+                err=True,
+            )
         return
     from rich.console import Console
     from rich.table import Table
@@ -101,13 +115,22 @@ def merge(
     table = Table(
         title=f"Where {len(read)} participants disagree most ({rule})", title_justify="left"
     )
-    for col in ("item", "number", "merged", "range", "who said what"):
-        table.add_column(col, overflow="fold")
+    table.add_column("item", overflow="fold", ratio=2)
+    for col in ("number", "plan now", "merged", "range"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("who said what", overflow="fold", ratio=3)
     shown = [s for s in result.spreads if s.high > s.low][:top]
     for s in shown:
         said = ", ".join(f"{escape(k)} {v:g}" for k, v in s.values.items())
+        name = names[s.id]
+        now = plan_value(loaded.plan, s)
         table.add_row(
-            escape(names[s.id][:50]), s.field, f"{s.merged:g}", f"{s.low:g}–{s.high:g}", said
+            escape(name if len(name) <= 50 else name[:49] + "…"),
+            s.field,
+            "" if now is None else f"{now:g}",
+            f"{s.merged:g}",
+            f"{s.low:g}–{s.high:g}",
+            said,
         )
     if shown:
         console.print(table)

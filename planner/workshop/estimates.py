@@ -189,14 +189,24 @@ def _sheet_folder(plan_path: Path, out: Path | None) -> Path:
     return folder
 
 
-def write_sheets(plan_path: Path, participants: list[str], out: Path | None = None) -> list[Path]:
+def write_sheets(
+    plan_path: Path, participants: list[str], out: Path | None = None, *, force: bool = False
+) -> list[Path]:
     """One sheet per participant, PLAN.estimates.NAME.yaml in `out` (default: beside the
-    plan). Every name and the folder are checked before the first sheet is written, and
-    each sheet is written atomically."""
+    plan). Every name and the folder are checked, and no sheet already there is replaced
+    unless `force`, before the first sheet is written; each is written atomically."""
     loaded = load_plan(plan_path)
     names = check_names(plan_path, participants)
     folder = _sheet_folder(plan_path, out)
     paths = [folder / sheet_name(plan_path, who) for who in names]
+    there = [(who, p) for who, p in zip(names, paths, strict=True) if p.exists() and not p.is_dir()]
+    if there and not force:
+        whose = ", ".join(f"{who} ({path.name})" for who, path in there)
+        raise VenturePlanError(
+            f"{len(there)} sheet{'s' if len(there) > 1 else ''} already there, maybe filled in: "
+            f"{whose}; merge {'them' if len(there) > 1 else 'it'} first, or pass --force to "
+            "write fresh ones (nothing was written)"
+        )
     for path in paths:
         output_path(path, [plan_path])  # not a folder, not the plan, writable
     texts = [sheet_text(loaded, who) for who in names]
@@ -712,6 +722,16 @@ def merge_files(
     if write:
         apply(plan_path, result)
     return loaded, read_, result
+
+
+def plan_value(plan: Plan, s: Spread) -> float | None:
+    """The plan's number that `s` merges, as it stands before the merge."""
+    if s.kind == "task":
+        task = next((t for t in plan.tasks if t.id == s.id), None)
+        return getattr(task.estimate, s.field, None) if task and task.estimate else None
+    risk = next((r for r in plan.risks if r.id == s.id), None)
+    value = getattr(risk, s.field, None) if risk else None
+    return value if isinstance(value, int | float) else None
 
 
 def describe(s: Spread) -> dict[str, Any]:

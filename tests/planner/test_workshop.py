@@ -87,8 +87,11 @@ def test_human_output_lists_disagreements_first(cli, small_plan, sheets):
     edit(sheets["ben"], "likely: 8, pessimistic: 15", "likely: 12, pessimistic: 15")
     code, out, err = cli("workshop", "merge", small_plan, *sheets.values(), "--dry-run")
     assert code == 0
-    assert "Where 3 participants disagree most (median)" in out and "ana 8, ben 12, chen 8" in out
-    assert "Would change 0 numbers" in out
+    assert "Where 3 participants disagree most (median)" in out
+    rows = [[c.strip() for c in ln.split("│")[1:-1]] for ln in out.splitlines() if "│" in ln]
+    cells = [" ".join(filter(None, col)) for col in zip(*rows, strict=True)]  # wrapped cells
+    assert cells == ["Label 2,000 tickets", "likely", "8", "8", "8–12", "ana 8, ben 12, chen 8"]
+    assert "plan now" in out and "Would change 0 numbers" in out
 
 
 def test_bad_sheets_are_reported_by_participant_and_line_and_change_nothing(
@@ -137,3 +140,23 @@ def test_missing_number_and_bad_impact(cli, small_plan, sheets):
 def test_bad_participant_name(cli, small_plan):
     code, out, err = cli("workshop", "estimates", small_plan, "--participants", "ana,../evil")
     assert code == 1 and "participant '../evil'" in err
+
+
+def test_the_merge_table_cuts_long_names_with_an_ellipsis_and_json_says_it_wrote(
+    cli, small_plan, sheets
+):
+    long = "Label two thousand support tickets by hand with the pilot customers"  # 67
+    edit(small_plan, "name: Label 2,000 tickets", f"name: {long}")
+    edit(sheets["ben"], "likely: 8, pessimistic: 15", "likely: 12, pessimistic: 15")
+    code, out, err = cli("workshop", "merge", small_plan, *sheets.values(), "--dry-run")
+    assert code == 0, err
+    rows = [[c.strip() for c in ln.split("│")[1:-1]] for ln in out.splitlines() if "│" in ln]
+    item = " ".join(filter(None, (r[0] for r in rows)))
+    assert item.replace(" ", "") == (long[:49] + "…").replace(" ", "")
+    code, out, err = cli("workshop", "merge", small_plan, *sheets.values(), "--json")
+    assert code == 0
+    (spread,) = json.loads(out)["disagreements"]
+    assert (spread["id"], spread["field"], spread["plan_now"]) == ("data", "likely", 8)
+    assert err.strip() == f"Changed 0 numbers in {small_plan} (--dry-run only looks)"
+    code, out, err = cli("workshop", "merge", small_plan, *sheets.values(), "--json", "--dry-run")
+    assert code == 0 and err == ""

@@ -754,3 +754,24 @@ def test_a_task_gone_from_the_plan_since_the_merge_was_read(small_plan):
     with pytest.raises(PlanFileError, match=r"task 'gone' is no longer in the plan"):
         apply(small_plan, Merge(tasks={"gone": {"likely": 1.0}}))
     assert small_plan.read_bytes() == before
+
+
+def test_a_filled_in_sheet_is_never_overwritten_without_force(small_plan, cli):
+    code, _, err = cli("workshop", "estimates", small_plan, "-p", "ana,ben")
+    assert code == 0, err
+    ben = small_plan.parent / "plan.estimates.ben.yaml"
+    filled = ben.read_text("utf-8").replace("likely:", "likely:  ", 1) + "# ben's numbers\n"
+    ben.write_text(filled, "utf-8")
+    (small_plan.parent / "plan.estimates.ana.yaml").unlink()
+    code, out, err = cli("workshop", "estimates", small_plan, "-p", "ana,ben,chen")
+    assert code == 1
+    assert err.strip() == (
+        "error: 1 sheet already there, maybe filled in: ben (plan.estimates.ben.yaml); merge "
+        "it first, or pass --force to write fresh ones (nothing was written)"
+    )
+    assert ben.read_text("utf-8") == filled
+    assert not (small_plan.parent / "plan.estimates.ana.yaml").exists()  # nothing written
+    assert not (small_plan.parent / "plan.estimates.chen.yaml").exists()
+    code, out, err = cli("workshop", "estimates", small_plan, "-p", "ana,ben,chen", "--force")
+    assert code == 0, err
+    assert "# ben's numbers" not in ben.read_text("utf-8")
