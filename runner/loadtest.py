@@ -41,6 +41,7 @@ from ventureplan.planner.records import (
 )
 
 from . import served
+from .run import run_id
 from .speed import Speed
 
 READY_TIMEOUT_S = 180.0  # loading a model on a busy 2-core machine takes a while
@@ -272,9 +273,8 @@ def loadtest(
         target.personal_data |= route.dataset.personal_data
     texts = texts if texts is not None else test_texts(route, plan_path, training)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    rid = _run_id(route, now, runs)
-    final, work = runs / rid, runs / f"{rid}.partial"
-    shutil.rmtree(work, ignore_errors=True)
+    rid = run_id(route, now, runs, "-load")
+    final, work = runs / rid, runs / f"{rid}.partial"  # run_id took a name neither has
     work.mkdir(parents=True)
     try:
         threads: int | None = None
@@ -331,11 +331,3 @@ def loadtest(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return record
-
-
-def _run_id(route: Route, now: dt.datetime, runs: Path) -> str:
-    base = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{route.id}-load"
-    rid, n = base, 2
-    while (runs / rid).exists() or (runs / f"{rid}.partial").exists():
-        rid, n = f"{base}-{n}", n + 1
-    return rid

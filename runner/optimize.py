@@ -83,9 +83,8 @@ def optimize_text_classification(
 
     assert route.optimize is not None  # the core checked it
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    rid = run_id(route, now, runs).removesuffix(f"-{route.id}") + f"-{route.id}-opt"
-    final, work = runs / rid, runs / f"{rid}.partial"
-    shutil.rmtree(work, ignore_errors=True)
+    rid = run_id(route, now, runs, "-opt")
+    final, work = runs / rid, runs / f"{rid}.partial"  # run_id took a name neither has
     try:
         ctx, model = _prepare(plan, route, plan_path, source, runs)
         (work / "variants").mkdir(parents=True)

@@ -502,10 +502,12 @@ def rehearsal_reasons(run: Prepared, best: Best) -> list[str]:
     return reasons
 
 
-def run_id(route: Route, now: dt.datetime, runs: Path) -> str:
-    base = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{route.id}"
+def run_id(route: Route, now: dt.datetime, runs: Path, suffix: str = "") -> str:
+    """A run id no folder in `runs` has yet (nor one being built, `<id>.partial`):
+    `<time>-<route><suffix>`, with -2, -3… when taken. `suffix`: -opt, -load."""
+    base = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{route.id}{suffix}"
     rid, n = base, 2
-    while (runs / rid).exists():
+    while (runs / rid).exists() or (runs / f"{rid}.partial").exists():
         rid, n = f"{base}-{n}", n + 1
     return rid
 

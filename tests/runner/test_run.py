@@ -287,3 +287,18 @@ def test_freeze_layers_keeps_the_first_layers_bit_identical(runner_plan, tiny_mo
     assert not before["bert.embeddings.word_embeddings.weight"].equal(
         after["bert.embeddings.word_embeddings.weight"]
     )
+
+
+def test_a_run_id_skips_names_taken_by_a_run_or_one_being_built(tmp_path):
+    import datetime as dt
+
+    from ventureplan.planner.model import Route
+    from ventureplan.runner.run import run_id
+
+    route = Route(id="r", model="m", dataset={"source": "d.csv"})
+    now = dt.datetime(2027, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    assert run_id(route, now, tmp_path, "-load") == "20270102T030405Z-r-load"
+    (tmp_path / "20270102T030405Z-r-load").mkdir()
+    (tmp_path / "20270102T030405Z-r-load-2.partial").mkdir()
+    assert run_id(route, now, tmp_path, "-load") == "20270102T030405Z-r-load-3"
+    assert run_id(route, now, tmp_path) == "20270102T030405Z-r"
