@@ -7,8 +7,9 @@ edit changed, then write it atomically (a temporary file in the same folder, fsy
 rename, fsync the folder). Any failure leaves the file exactly as it was.
 
 The edits: `create` (a new plan), `append_record` (a run's record into `measured`),
-`set_numbers` (numbers at parsed positions, for the workshop merge) and `append_sections`
-(top-level sections the interview adds).
+`set_numbers` (numbers at parsed positions, for the workshop merge), `append_sections`
+(top-level sections the interview adds) and `save_draft` (the interview's draft beside
+the plan, which need not be a valid plan yet).
 """
 
 from __future__ import annotations
@@ -566,17 +567,35 @@ def set_numbers(
     return _edit(path, change, check)
 
 
-def append_sections(path: Path, body: str) -> LoadedPlan:
-    """Append top-level sections (YAML text) to the plan. A section the plan names but
+def with_sections(text: str, body: str, have: dict[str, Any], file: str = "<sections>") -> str:
+    """`text` with the top-level sections in `body` appended. A section the plan names but
     leaves empty (`risks:` or `risks: []`) gives way to the new one; the rest stays."""
+    if not body.strip():
+        return text
+    added, _ = parse(body, file)
+    empty = {k for k in added if k in have and not have[k]}
+    if empty:
+        text = "\n".join(ln for ln in text.splitlines() if ln.split(":", 1)[0] not in empty) + "\n"
+    return text.rstrip("\n") + "\n\n" + body
+
+
+def append_sections(path: Path, body: str) -> LoadedPlan:
+    """Append top-level sections (YAML text) to the plan, as `with_sections` does."""
 
     def change(text: str, before: Before) -> tuple[str, list[FieldPath]]:
         added, _ = parse(body, str(path))
-        empty = {k for k in added if k in before.data and not before.data[k]}
-        if empty:
-            text = (
-                "\n".join(ln for ln in text.splitlines() if ln.split(":", 1)[0] not in empty) + "\n"
-            )
-        return text.rstrip("\n") + "\n\n" + body, [(key,) for key in added]
+        return with_sections(text, body, before.data, str(path)), [(key,) for key in added]
 
     return _edit(path, change, valid_before=False)
+
+
+def validate_text(text: str, path: Path) -> LoadedPlan:
+    """The text as a validated plan, its errors located as lines of `path`; writes nothing."""
+    return _parse(text, path)
+
+
+def save_draft(path: Path, text: str) -> None:
+    """Write a draft beside a plan (the interview's answers so far): atomically, and only if
+    it reads as YAML. A draft need not be a valid plan yet; only its interview writes it."""
+    parse(text, str(path))  # a located PlanError, and nothing written, if it does not read
+    write_atomic(path, text)

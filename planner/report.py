@@ -1,14 +1,24 @@
 """What the report templates share: the labels in each language, the template context, the
-Jinja environment and Markdown escaping. The report itself is built by `pipeline.report`."""
+Jinja environment and Markdown escaping. The report itself is built by `pipeline.report`.
+
+The lints speak the plan's language too: `lint` words a finding from the catalogue in
+templates/labels.yaml (`lints:`, one template per message and per fix hint, in every
+language), and `localized` turns findings into the report's language."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import VenturePlanError
-from .results import Report
+from .defaults import LANGUAGES
+from .errors import Finding, VenturePlanError
+
+if TYPE_CHECKING:
+    from .results import Report
 
 
 @cache
@@ -25,6 +35,118 @@ def labels(lang: str) -> dict[str, Any]:
         )
     return dict(table[lang])
 
+
+# --- lint text in each language ----------------------------------------------------
+
+# The attribute of a Finding made by `lint` that holds its text in every language:
+# {lang: (message, hint)}. (Finding is the plain dataclass every check returns; the texts
+# ride beside its fields, so `to_dict` and `==` see the finding as before.)
+TEXTS = "texts_by_language"
+
+
+def lint_text(lang: str, key: str, args: Mapping[str, Any] | None = None) -> str:
+    """One template of the lint catalogue in `lang`, filled in. An argument given as a
+    mapping holds a value per language ({"en": "data set", "zh": "数据集"})."""
+    template = labels(lang)["lints"].get(key)
+    if template is None:  # a text not translated yet: the English one
+        template = labels("en")["lints"][key]
+    values = {
+        k: (v.get(lang, v["en"]) if isinstance(v, Mapping) else v) for k, v in (args or {}).items()
+    }
+    return str(template).format(**values)
+
+
+def lint(
+    code: str,
+    lang: str,
+    message: str,
+    hint: str | None = None,
+    args: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> Finding:
+    """A finding worded from the lint catalogue: `message` and `hint` are its keys, `args`
+    fill them in. It speaks `lang` (the plan's language) and knows its text in every
+    language, for a report in another."""
+    by_language = {
+        language: (
+            lint_text(language, message, args),
+            None if hint is None else lint_text(language, hint, args),
+        )
+        for language in LANGUAGES
+    }
+    said, fix = by_language.get(lang, by_language["en"])
+    return with_texts(Finding(code, said, hint=fix, **fields), by_language)
+
+
+def texts(finding: Finding) -> dict[str, tuple[str, str | None]] | None:
+    """The finding's text in every language, where a `lint` made it."""
+    found: dict[str, tuple[str, str | None]] | None = getattr(finding, TEXTS, None)
+    return found
+
+
+def with_texts(finding: Finding, by_language: Mapping[str, tuple[str, str | None]]) -> Finding:
+    """The finding, knowing its text in each language ({lang: (message, hint)})."""
+    setattr(finding, TEXTS, dict(by_language))
+    return finding
+
+
+def keep_texts(copy: Finding, original: Finding) -> Finding:
+    """A copy of a finding (dataclasses.replace) keeps the original's texts."""
+    found = texts(original)
+    return copy if found is None else with_texts(copy, found)
+
+
+@cache
+def _patterns(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    """The catalogue's English `fallback.*` templates as patterns, each with its
+    translation: for the findings worded elsewhere in English (a plugin that raised)."""
+    en, there = labels("en")["lints"], labels(lang)["lints"]
+    out = []
+    for key, template in en.items():
+        if not key.startswith("fallback.") or key not in there:
+            continue
+        parts = re.split(r"\{(\w+)\}", str(template))
+        pattern = "".join(
+            re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
+        )
+        out.append((re.compile(pattern + r"\Z", re.DOTALL), str(there[key])))
+    return out
+
+
+def _translate(text: str, lang: str) -> str:
+    if lang == "en":
+        return text
+    more = re.search(r" \(and (\d+) more times?\)\Z", text)  # analysis.once_per_plugin
+    head = text[: more.start()] if more else text
+    for pattern, template in _patterns(lang):
+        m = pattern.match(head)
+        if m:
+            out = template.format(**m.groupdict())
+            if more:
+                out += lint_text(lang, "more-times", {"n": more.group(1)})
+            return out
+    return text
+
+
+def localized(findings: Iterable[Finding], lang: str) -> list[Finding]:
+    """The findings in `lang`: each made by `lint` in its text for that language, any other
+    translated where the catalogue knows its English wording, else as it is."""
+    out = []
+    for f in findings:
+        found = texts(f)
+        if found is not None:
+            message, hint = found.get(lang, (f.message, f.hint))
+        else:
+            message = _translate(f.message, lang)
+            hint = None if f.hint is None else _translate(f.hint, lang)
+        if (message, hint) == (f.message, f.hint):
+            out.append(f)
+        else:
+            out.append(keep_texts(dataclasses.replace(f, message=message, hint=hint), f))
+    return out
+
+
+# --- the template context ----------------------------------------------------------
 
 MAX_SCHEDULE_ROWS = 60
 
@@ -62,6 +184,7 @@ def template_context(report: Report) -> dict[str, Any]:
     )
     return {
         "r": report,
+        "findings": localized(report.findings, report.lang),
         # the summary's measurement: the chosen route's evidence (or the first route's), and
         # a newer rehearsal of the same route beside it; with no evidence, the first rehearsal
         "headline": (ev, rh),
@@ -86,7 +209,33 @@ def jinja_env(markdown: bool = False) -> Any:
     )
     env.filters["md"] = markdown_text
     env.filters["cell"] = lambda text: markdown_text(text).replace("|", "\\|")
+    env.filters["phrase"] = phrase
     return env
+
+
+_CJK = re.compile("[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# where a Chinese heading may wrap besides a space: before a full-width opening bracket
+_BRACKET = re.compile("(?=[（《「『【])")
+
+
+def phrase(text: Any) -> Any:
+    """A heading for HTML that wraps only between its phrases. A line may break between
+    any two Chinese characters, which splits words ("影" / "响"); WeasyPrint has no
+    `word-break: keep-all`, so each phrase of a Chinese heading is kept on one line
+    (class nowrap) and the heading wraps only at a space or before a full-width bracket.
+    Text with no Chinese in it comes back as it is (escaped by the template)."""
+    from markupsafe import Markup, escape
+
+    text = str(text)
+    if not _CJK.search(text):
+        return text
+    words = []
+    for word in re.split(r"[ \t\r\n]+", text.strip()):  # a no-break space joins
+        parts = [p for p in _BRACKET.split(word) if p]
+        words.append(
+            Markup("<wbr>").join(Markup('<span class="nowrap">%s</span>') % p for p in parts)
+        )
+    return Markup(" ").join(words) if text.strip() else escape(text)
 
 
 def markdown_text(text: Any) -> str:

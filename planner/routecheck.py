@@ -19,11 +19,13 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from .defaults import LANGUAGES
 from .errors import Finding
 from .errors import Path as FieldPath
 from .hookspecs import RouteParameters
 from .model import Plan, Route, SearchRange
-from .plugin_manager import FIX_PLUGIN, Manager, answers, failure
+from .plugin_manager import Manager, answers, failure
+from .report import keep_texts, labels, lint
 from .validate import suggester
 
 Near = Callable[[str, list[str]], str | None]
@@ -38,14 +40,21 @@ class Kind:
     parameters: RouteParameters
 
 
-def _bad_answer(plugin: str, what: str) -> Finding:
-    return Finding(
+def _bad_answer(plugin: str, what: str, lang: str) -> Finding:
+    return lint(
         "plugin-failed",
-        f"plugin '{plugin}' answered route_parameters with {what}",
+        lang,
+        "plugin-bad-answer",
+        "fallback.plugin-fix",  # FIX_PLUGIN, in every language
+        {"plugin": plugin, "what": what},
         severity="warning",
         plugin=plugin,
-        hint=FIX_PLUGIN,
     )
+
+
+def _word(key: str) -> dict[str, str]:
+    """A word of the lint catalogue in every language ("none", "nothing")."""
+    return {lang: labels(lang)["lints"][key] for lang in LANGUAGES}
 
 
 def _model(value: Any) -> bool:
@@ -72,20 +81,20 @@ def _parameters(value: Any) -> RouteParameters | str:
     return value
 
 
-def kind_parameters(pm: Manager, failures: list[Finding]) -> dict[str, Kind]:
+def kind_parameters(pm: Manager, failures: list[Finding], lang: str = "en") -> dict[str, Kind]:
     """Route kind -> how it is described, from every plugin (the first to describe a kind
-    keeps it); a malformed answer is a warning naming its plugin."""
+    keeps it); a malformed answer is a warning naming its plugin (in `lang`)."""
     out: dict[str, Kind] = {}
     for plugin, answer in answers(pm, "route_parameters", failures):
         if answer is None:
             continue
         if not isinstance(answer, Mapping):
-            failures.append(_bad_answer(plugin, f"a {type(answer).__name__}, not a dict"))
+            failures.append(_bad_answer(plugin, f"a {type(answer).__name__}, not a dict", lang))
             continue
         for name, value in answer.items():
             params = _parameters(value)
             if isinstance(params, str):
-                failures.append(_bad_answer(plugin, f"route kind {name!r}: {params}"))
+                failures.append(_bad_answer(plugin, f"route kind {name!r}: {params}", lang))
             elif isinstance(name, str) and name not in out:
                 out[name] = Kind(name, plugin, params)
     return out
@@ -176,7 +185,7 @@ def _validate(model: type[BaseModel], data: Mapping[str, Any], near: Near) -> li
     return []
 
 
-def _search(model: type[BaseModel], route: Route, near: Near) -> list[Finding]:
+def _search(model: type[BaseModel], plan: Plan, route: Route, near: Near) -> list[Finding]:
     """Every value of every search list, and both ends of every range, validated as its
     hyperparameter (each trial is the hyperparameters with one value of each name); a range
     only on a number."""
@@ -189,10 +198,11 @@ def _search(model: type[BaseModel], route: Route, near: Near) -> list[Finding]:
             kind = _number(fields[name].annotation) if name in fields else float
             if kind is None:
                 out.append(
-                    Finding(
+                    lint(
                         "schema",
-                        f"a range {{low, high}} draws numbers, but `{name}` is not a number; "
-                        "give a list of the values to try",
+                        plan.language,
+                        "search-range-not-number",
+                        args={"name": name},
                         path=("search", name),
                     )
                 )
@@ -243,7 +253,7 @@ def _own(kind: Kind, plan: Plan, route: Route, base: Path, near: Near) -> list[F
     if params.hyperparameters is not None:
         for e in _validate(params.hyperparameters, route.hyperparameters, near):
             out.append(Finding(e.code, e.message, path=("hyperparameters", *e.path), hint=e.hint))
-        out += _search(params.hyperparameters, route, near)
+        out += _search(params.hyperparameters, plan, route, near)
     if params.limits is not None:
         for e in _validate(params.limits, route.limits, near):
             out.append(Finding(e.code, e.message, path=("limits", *e.path), hint=e.hint))
@@ -251,7 +261,8 @@ def _own(kind: Kind, plan: Plan, route: Route, base: Path, near: Near) -> list[F
         found = params.check(plan, route, base)
         if not isinstance(found, list | tuple) or not all(_finding(f) for f in found):
             raise TypeError(f"its check of route kind {kind.name!r} returned no list of findings")
-        out += [dataclasses.replace(f, path=tuple(f.path)) for f in found]  # copies: see below
+        # copies (see below), each with the texts in every language of one `lint` made
+        out += [keep_texts(dataclasses.replace(f, path=tuple(f.path)), f) for f in found]
     return out
 
 
@@ -282,33 +293,41 @@ def _metrics(plan: Plan, route: Route, kind: Kind, near: Near) -> list[Finding]:
             continue
         close = near(metric, can)
         out.append(
-            Finding(
+            lint(
                 "metric-not-measured",
-                f"route '{route.id}' ({kind.name}) measures this goal but cannot measure "
-                f"{metric!r}; it measures: {', '.join(can) or 'nothing'}",
+                plan.language,
+                "metric-not-measured",
+                "did-you-mean.fix" if close else "metric-not-measured.fix",
+                {
+                    "route": route.id,
+                    "kind": kind.name,
+                    "metric": metric,
+                    "can": ", ".join(can) or _word("nothing"),
+                    "close": close,
+                    "goal": gid,
+                },
                 path=("goals", j, "metric"),
-                hint=f"did you mean `{close}`?"
-                if close
-                else f"use one of those, or take '{gid}' out of the route's measures",
                 plugin=kind.plugin,
             )
         )
     return out
 
 
-def _unknown_kind(i: int, route: Route, runnable: set[str], near: Near) -> Finding:
+def _unknown_kind(plan: Plan, i: int, route: Route, runnable: set[str], near: Near) -> Finding:
     installed = sorted(runnable)
     close = near(route.task, installed)
-    return Finding(
+    return lint(
         "unknown-route-kind",
-        f"no installed plugin runs route kind {route.task!r}, so `ventureplan run` cannot "
-        "run this route",
+        plan.language,
+        "unknown-route-kind",
+        "did-you-mean.fix" if close else "unknown-route-kind.fix",
+        {
+            "kind": route.task,
+            "close": close,
+            "installed": ", ".join(installed) or _word("none"),
+        },
         severity="warning",
         path=("routes", i, "task"),
-        hint=f"did you mean `{close}`?"
-        if close
-        else f"installed kinds: {', '.join(installed) or 'none'}; or install the plugin "
-        "that provides it",
     )
 
 
@@ -319,13 +338,13 @@ def route_findings(
     folder); plugins that raise go to `failures` as warnings, once each."""
     failures = [] if failures is None else failures
     runnable = runnable_kinds(pm, failures)
-    kinds = kind_parameters(pm, failures)
+    kinds = kind_parameters(pm, failures, plan.language)
     near = suggester()
     broken: set[str] = set()  # plugins that raised: reported once, asked no more
     out: list[Finding] = []
     for i, route in enumerate(plan.routes):
         if route.task not in runnable:
-            out.append(_unknown_kind(i, route, runnable, near))
+            out.append(_unknown_kind(plan, i, route, runnable, near))
         kind = kinds.get(route.task)
         if kind is None or kind.plugin in broken:
             continue

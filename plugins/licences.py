@@ -9,8 +9,10 @@ import re
 
 from ventureplan.planner import hookimpl
 from ventureplan.planner.builtins import DATASETS, MODELS, builtin_name
+from ventureplan.planner.defaults import LANGUAGES
 from ventureplan.planner.errors import Finding
 from ventureplan.planner.model import Plan
+from ventureplan.planner.report import labels, lint
 
 NON_COMMERCIAL = re.compile(
     r"non[- ]?commercial|\bNC\b|research[- ]only|academic[- ]only|personal[- ]use|非商业|仅限研究",
@@ -47,37 +49,33 @@ def privacy_checks(plan: Plan) -> list[Finding]:
     for i, route in enumerate(plan.routes):
         marked: list[tuple[tuple[str | int, ...], str, int | None]] = []
         if route.dataset.personal_data:
-            marked.append((("routes", i, "dataset"), "data set", route.dataset.retention_days))
+            marked.append((("routes", i, "dataset"), "data-set", route.dataset.retention_days))
         if route.serve is not None and route.serve.personal_data:
             marked.append((("routes", i, "serve"), "service", route.serve.retention_days))
         for where, what, retention in marked:
-            subject = f"route '{route.id}''s {what} holds personal data"
-            if not legal:
-                out.append(_privacy(
-                    "privacy-no-legal-risk", f"{subject} and no legal risk is in the register",
-                    (*where, "personal_data"),
-                    "add a risk with category: legal for data protection (GDPR/CCPA): "
-                    "consent, access and deletion requests, breaches",
-                ))  # fmt: skip
-            if not dpia:
-                out.append(_privacy(
-                    "privacy-no-dpia",
-                    f"{subject} and no task is a data protection impact assessment",
-                    (*where, "personal_data"),
-                    "add a task such as 'Data protection impact assessment (DPIA)' before "
-                    "the data is collected or the service launches",
-                ))  # fmt: skip
-            if retention is None:
-                out.append(_privacy(
-                    "privacy-no-retention", f"{subject} and no retention rule says how long",
-                    (*where, "personal_data"),
-                    f"set routes[{i}].{where[2]}.retention_days: how many days it is kept",
-                ))  # fmt: skip
+            args = {"route": route.id, "what": _words(what), "i": i, "part": where[2]}
+            lacks = [
+                ("privacy-no-legal-risk", not legal),
+                ("privacy-no-dpia", not dpia),
+                ("privacy-no-retention", retention is None),
+            ]
+            for code, missing in lacks:
+                if missing:
+                    out.append(_privacy(plan, code, (*where, "personal_data"), args))
     return out
 
 
-def _privacy(code: str, message: str, path: tuple[str | int, ...], hint: str) -> Finding:
-    return Finding(code, message, severity="warning", path=path, letter="A", hint=hint)
+def _words(key: str) -> dict[str, str]:
+    """A word of the lint catalogue in every language."""
+    return {lang: labels(lang)["lints"][key] for lang in LANGUAGES}
+
+
+def _privacy(
+    plan: Plan, code: str, path: tuple[str | int, ...], args: dict[str, object]
+) -> Finding:
+    return lint(
+        code, plan.language, code, f"{code}.fix", args, severity="warning", path=path, letter="A"
+    )
 
 
 @hookimpl
@@ -104,15 +102,15 @@ def licence_checks(plan: Plan) -> list[Finding]:
     for where, name, licence, names in suspects:
         if not _covered(plan, names):
             out.append(
-                Finding(
+                lint(
                     "licence-non-commercial",
-                    f"{name} is licensed '{licence}', which forbids commercial use, "
-                    "and no legal risk covers it",
+                    plan.language,
+                    "licence-non-commercial",
+                    "licence-non-commercial.fix",
+                    {"name": name, "licence": licence},
                     severity="warning",
                     path=where,
                     letter="A",
-                    hint=f"add a risk with category: legal that names {name} "
-                    "and how you will replace or license it",
                 )
             )
     return out

@@ -27,8 +27,10 @@ import numpy as np
 from ventureplan.planner import hookimpl
 from ventureplan.planner.budget import BudgetModel
 from ventureplan.planner.calendar import elapsed_months
-from ventureplan.planner.model import Plan
+from ventureplan.planner.errors import Finding
+from ventureplan.planner.model import Plan, Risk
 from ventureplan.planner.network import Network
+from ventureplan.planner.report import lint
 from ventureplan.planner.results import (
     PERCENTILES,
     ResponseEffect,
@@ -908,3 +910,43 @@ def simulate(
     plan: Plan, network: Network, iterations: int, seed: int, probabilities: dict[str, float]
 ) -> SimulationResult:
     return Simulation(plan, network, probabilities).run(iterations, seed)
+
+
+# --- the risks the simulation ignores ---------------------------------------------
+
+
+def _adds(three: Three | None) -> bool:
+    return three is not None and three[2] > 0  # a range that is 0 throughout adds 0
+
+
+def affects_nothing(risk: Risk) -> bool:
+    """Whether the simulation draws nothing from the risk, as planned and without its
+    response: a schedule impact is added only to the tasks the risk affects (`has_sched`,
+    `has_sched2` in `Simulation`) and a cost impact only where there is one (`has_cost`,
+    `has_cost2`); a range whose high is 0 adds nothing either. So a risk with no tasks and
+    no cost impact, or with tasks but neither impact (its residual's counting), moves neither
+    the finish nor the cost, however likely it is."""
+    for schedule, cost in (planned_impacts(risk), inherent_impacts(risk)):
+        if (risk.affects and _adds(schedule)) or _adds(cost):
+            return False
+    return True
+
+
+@hookimpl
+def plan_checks(plan: Plan) -> list[Finding]:
+    """A risk the simulation ignores is a warning at the risk: its probability and impact
+    score it in the register, but it adds no delay and no cost to any iteration."""
+    return [
+        lint(
+            "risk-affects-nothing",
+            plan.language,
+            "risk-affects-nothing",
+            "risk-affects-nothing.fix",
+            {"risk": r.id},
+            severity="warning",
+            path=("risks", i),
+            letter="M",
+        )
+        for i, r in enumerate(plan.risks)
+        if affects_nothing(r)
+    ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ventureplan.planner import hookimpl
+from ventureplan.planner.defaults import LANGUAGES
 from ventureplan.planner.errors import Finding
 from ventureplan.planner.model import Plan
 from ventureplan.planner.records import METRICS
+from ventureplan.planner.report import labels, lint
 from ventureplan.planner.riskscore import level, score
 
 if TYPE_CHECKING:
@@ -15,8 +17,18 @@ if TYPE_CHECKING:
     from ventureplan.planner.results import Analysis
 
 
-def _lint(code: str, letter: str, message: str, path: tuple[str | int, ...], hint: str) -> Finding:
-    return Finding(code, message, severity="warning", path=path, letter=letter, hint=hint)
+def _lint(
+    code: str,
+    letter: str,
+    lang: str,
+    path: tuple[str | int, ...],
+    text: str | None = None,
+    **args: Any,
+) -> Finding:
+    """A SMART warning in the plan's language, worded by the lint catalogue (templates/
+    labels.yaml): `text` is the message's key (the code unless given), its hint `text.fix`."""
+    text = text or code
+    return lint(code, lang, text, f"{text}.fix", args, severity="warning", path=path, letter=letter)
 
 
 def _vague(statement: str) -> bool:
@@ -28,106 +40,40 @@ def _vague(statement: str) -> bool:
 @hookimpl
 def plan_checks(plan: Plan) -> list[Finding]:
     out = []
+    lang = plan.language
     measured = {g for r in plan.routes for g in r.measures}
     for i, g in enumerate(plan.goals):
         at = ("goals", i)
         if _vague(g.statement):
-            out.append(
-                _lint(
-                    "goal-vague",
-                    "S",
-                    f"goal '{g.id}' is too short to be specific",
-                    (*at, "statement"),
-                    "say what will be true, for whom, and how it is measured",
-                )
-            )
+            out.append(_lint("goal-vague", "S", lang, (*at, "statement"), goal=g.id))
         if g.metric is None or g.target is None:
-            missing = " and ".join(
-                n for n, v in (("metric", g.metric), ("target", g.target)) if v is None
-            )
-            out.append(
-                _lint(
-                    "goal-no-metric",
-                    "M",
-                    f"goal '{g.id}' has no {missing}",
-                    at,
-                    "add metric (e.g. macro_f1) and target (e.g. 0.9)",
-                )
-            )
+            names = [n for n, v in (("metric", g.metric), ("target", g.target)) if v is None]
+            missing = {k: _join(k, names) for k in LANGUAGES}
+            out.append(_lint("goal-no-metric", "M", lang, at, goal=g.id, missing=missing))
         elif g.metric in METRICS and g.id not in measured:
-            out.append(
-                _lint(
-                    "goal-unmeasured",
-                    "M",
-                    f"no route measures goal '{g.id}' ({g.metric})",
-                    at,
-                    f"add '{g.id}' to the chosen route's measures",
-                )
-            )
+            out.append(_lint("goal-unmeasured", "M", lang, at, goal=g.id, metric=g.metric))
         if g.owner is None:
-            out.append(
-                _lint(
-                    "goal-no-owner",
-                    "A",
-                    f"goal '{g.id}' has no owner",
-                    at,
-                    "set owner to the team role accountable for it",
-                )
-            )
+            out.append(_lint("goal-no-owner", "A", lang, at, goal=g.id))
         if g.relevant_to is None:
-            out.append(
-                _lint(
-                    "goal-no-relevance",
-                    "R",
-                    f"goal '{g.id}' does not say why it matters",
-                    at,
-                    "add relevant_to: the customer or business reason",
-                )
-            )
+            out.append(_lint("goal-no-relevance", "R", lang, at, goal=g.id))
         if g.deadline is None:
-            out.append(
-                _lint(
-                    "goal-no-deadline",
-                    "T",
-                    f"goal '{g.id}' has no deadline",
-                    at,
-                    "add deadline: YYYY-MM-DD",
-                )
-            )
+            out.append(_lint("goal-no-deadline", "T", lang, at, goal=g.id))
     for i, r in enumerate(plan.risks):
         at = ("risks", i)
         if r.owner is None:
-            out.append(
-                _lint(
-                    "risk-no-owner",
-                    "A",
-                    f"risk '{r.id}' has no owner",
-                    at,
-                    "set owner to the team role that watches it",
-                )
-            )
+            out.append(_lint("risk-no-owner", "A", lang, at, risk=r.id))
         if r.response is None:
-            out.append(
-                _lint(
-                    "risk-no-response",
-                    "A",
-                    f"risk '{r.id}' has no response",
-                    at,
-                    "set response: avoid, transfer, mitigate, accept or escalate",
-                )
-            )
+            out.append(_lint("risk-no-response", "A", lang, at, risk=r.id))
         lvl = level(score(r.probability, r.impact))
         if r.response == "accept" and lvl in ("high", "critical") and not r.trigger:
-            out.append(
-                _lint(
-                    "risk-accepted-blind",
-                    "A",
-                    f"{lvl} risk '{r.id}' is accepted with no trigger to watch",
-                    at,
-                    "add trigger: the early sign that it is happening",
-                )
-            )
+            words = {k: labels(k)["values"][lvl] for k in LANGUAGES}
+            out.append(_lint("risk-accepted-blind", "A", lang, at, risk=r.id, level=words))
     return out
+
+
+def _join(lang: str, names: list[str]) -> str:
+    """Field names (they stay as the plan spells them) joined with the language's "and"."""
+    return labels(lang)["lints"]["and"].join(names)
 
 
 @hookimpl
@@ -135,6 +81,7 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
     """The SMART lints that need the simulated schedule, the cash curve or the evidence."""
     out = []
     sim, plan = analysis.simulation, analysis.plan
+    lang = plan.language
     p80 = analysis.date(sim.finish["p80"])
     names = {t.id: t.name or t.id for t in plan.tasks}
     for i, g in enumerate(plan.goals):
@@ -149,10 +96,13 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
                     _lint(
                         "deadline-before-p80",
                         "T",
-                        f"goal '{g.id}' is due {g.deadline}, but '{names[str(g.delivered_by)]}', "
-                        f"which delivers it, finishes by {due} only with 80% confidence",
+                        lang,
                         ("goals", i, "deadline"),
-                        "move the deadline, cut scope, or shorten the path to that task",
+                        "deadline-before-task",
+                        goal=g.id,
+                        deadline=g.deadline,
+                        task=names[str(g.delivered_by)],
+                        due=due,
                     )
                 )
         elif g.deadline < p80:
@@ -160,11 +110,11 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
                 _lint(
                     "deadline-before-p80",
                     "T",
-                    f"goal '{g.id}' is due {g.deadline}, but the plan finishes by {p80} "
-                    "only with 80% confidence",
+                    lang,
                     ("goals", i, "deadline"),
-                    "move the deadline, cut scope, shorten the critical path, or name the "
-                    "task that delivers it (delivered_by)",
+                    goal=g.id,
+                    deadline=g.deadline,
+                    p80=p80,
                 )
             )
     out += _measured_misses(analysis)
@@ -176,10 +126,11 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
             _lint(
                 "cash-out-before-p80",
                 "A",
-                f"the cash runs out around {budget.cash_out_date} (month "
-                f"{budget.runway_months:.1f}), before the P80 finish {p80}",
+                lang,
                 ("budget", "cash"),
-                "raise more, spend less per month, or finish sooner",
+                date=budget.cash_out_date,
+                months=budget.runway_months,
+                p80=p80,
             )
         )
     return out
@@ -205,10 +156,15 @@ def _measured_misses(analysis: Analysis) -> list[Finding]:
             _lint(
                 "goal-measured-missed",
                 "A",
-                f"goal '{goal.id}' was measured as missed: {g.metric} = {g.value:.4g}, "
-                f"target {g.direction} {g.target:g} (route '{ev.route}', run {ev.run})",
+                analysis.plan.language,
                 ("goals", i, "target"),
-                "act on the risks linked to this goal, change the route, or revise the target",
+                goal=goal.id,
+                metric=g.metric,
+                value=g.value,
+                direction=g.direction,
+                target=g.target,
+                route=ev.route,
+                run=ev.run,
             )
         )
     return out

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from ventureplan.planner import hookimpl
+from ventureplan.planner.defaults import LANGUAGES
 from ventureplan.planner.errors import Finding
 from ventureplan.planner.hookspecs import RouteParameters, RouteServer
 from ventureplan.planner.model import Plan, Route
@@ -26,6 +27,7 @@ from ventureplan.planner.records import (
     Record,
     TrainingRecord,
 )
+from ventureplan.planner.report import labels, lint, lint_text, with_texts
 
 if TYPE_CHECKING:
     from ventureplan.runner.train import Allowed
@@ -117,12 +119,13 @@ def check_route(plan: Plan, route: Route, base: Path) -> list[Finding]:
     from ventureplan.runner.train import check_grid
 
     found = [Finding("search", p.message, path=p.path) for p in check_grid(route)]
-    return found + check_data(route, base)
+    return found + check_data(route, base, plan.language)
 
 
-def check_data(route: Route, base: Path) -> list[Finding]:
+def check_data(route: Route, base: Path, lang: str = "en") -> list[Finding]:
     """The route's data file: a warning where the chosen route's file does not exist yet,
-    an error where `run` would refuse the file or cannot find its text or label column."""
+    an error where `run` would refuse the file or cannot find its text or label column.
+    The findings speak `lang` (what the runner says of a file stays as it words it)."""
     from ventureplan.runner import data
 
     source = ("dataset", "source")
@@ -136,13 +139,14 @@ def check_data(route: Route, base: Path) -> list[Finding]:
         except OSError:  # the working folder is gone
             looked = missing.path
         return [
-            Finding(
+            lint(
                 "data-missing",
-                f"the data file {route.dataset.source} does not exist yet; "
-                "`ventureplan run` needs it",
+                lang,
+                "data-missing",
+                "data-missing.fix",
+                {"source": route.dataset.source, "looked": looked},
                 severity="warning",
                 path=source,
-                hint=f"add it as {looked}, or fix the path (relative to the plan's folder)",
             )
         ]
     except data.DataError as exc:
@@ -153,16 +157,22 @@ def check_data(route: Route, base: Path) -> list[Finding]:
     for field, what in (("text", "text"), ("label", "label")):
         problem = header.problem(getattr(route.dataset, field), what)
         if problem is not None:
-            found.append(
-                Finding(
-                    "data-columns",
-                    problem,
-                    severity="error" if header.complete else "warning",
-                    path=("dataset", field),
-                    hint=f"set dataset.{field} to the column that holds the {what}",
-                )
+            fix = {k: lint_text(k, "data-columns.fix", {"field": field, "what": _word(k, what)})
+                   for k in LANGUAGES}  # fmt: skip
+            finding = Finding(
+                "data-columns",
+                problem,
+                severity="error" if header.complete else "warning",
+                path=("dataset", field),
+                hint=fix.get(lang, fix["en"]),
             )
+            # the runner words the problem (in English); the hint is ours, in every language
+            found.append(with_texts(finding, {k: (problem, fix[k]) for k in LANGUAGES}))
     return found
+
+
+def _word(lang: str, key: str) -> str:
+    return str(labels(lang)["lints"][key])
 
 
 @hookimpl

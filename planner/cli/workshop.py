@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -145,28 +146,121 @@ def merge(
 @guarded
 def new(
     plan: Annotated[
-        Path, typer.Argument(help="The plan to write, or an existing plan to complete.")
+        Path,
+        typer.Argument(
+            help="The plan to write, an existing plan to complete, or an interview's draft."
+        ),
     ],
     lang: Annotated[
-        str, typer.Option("--lang", help="Language of the questions and the plan: en or zh.")
-    ] = "en",
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the questions and the plan: en or zh (default: the draft's, "
+            "the plan's, or en).",
+        ),
+    ] = None,
 ) -> None:
     """Build a plan by answering questions in plain words: the venture, the business model,
-    the team, SMART goals (a goal without a number or a date gets pushed back), the
-    technical route, the tasks with three-point estimates, a risk per category, the budget.
+    the currency, the team, SMART goals (a goal without a number or a date gets pushed
+    back), the technical route, the tasks (owner, three-point estimate, dependencies), a
+    risk per category (what it delays, by how many days, what it costs), the budget.
 
-    Run it again on an existing plan to fill in only what is missing; what is there stays.
+    Each answer is checked as it is given and asked again with the reason. The answers so
+    far are kept in PLAN.draft.yaml after every item, so Ctrl-C, a crash or a closed
+    laptop loses at most the item in progress: run the same command again to go on.
+
+    Run it on an existing plan to fill in only what is missing; what is there stays.
 
     Example: ventureplan workshop new plan.yaml --lang zh
     """
+    import signal
+
+    import click
+
+    from ..atomic import discard_pending
     from ..defaults import LANGUAGES
-    from ..workshop.interview import interview
+    from ..errors import PlanError
+    from ..pipeline import check
+    from ..workshop.interview import draft_path, interview
 
-    if lang not in LANGUAGES:
+    if lang is not None and lang not in LANGUAGES:
         raise typer.BadParameter(f"choose one of: {', '.join(LANGUAGES)}", param_hint="--lang")
+    target = plan
+    if plan.name.endswith(".draft" + plan.suffix):
+        target = plan.with_name(plan.name.replace(".draft" + plan.suffix, plan.suffix))
+    draft = draft_path(target)
+    again = f"ventureplan workshop new {terminal_safe(target)}"
+    kept = f"your answers so far are in {terminal_safe(draft)}; run `{again}` to go on"
 
-    def ask(text: str, default: str | None = None) -> str:
-        return str(typer.prompt(text, default=default, show_default=bool(default)))
+    def interrupted(signum: int, frame: object) -> None:
+        discard_pending()  # a draft being written stays as it was
+        note = f"\ninterrupted; {kept}\n" if draft.exists() else "\ninterrupted\n"
+        os.write(2, note.encode())
+        os._exit(130)
 
-    interview(plan, ask, echo, lang)
-    echo(f"Wrote {plan}. Next: ventureplan check {plan}")
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, interrupted)
+
+    import shutil
+
+    width = shutil.get_terminal_size((80, 24)).columns - 1
+
+    def say(text: str) -> None:
+        for line in _wrap(text, width):
+            echo(line)
+
+    def ask(text: str, default: str = "") -> str:
+        *before, last = _wrap(text, max(width - len(default) - 4, 30))
+        for line in before:  # a question wider than the terminal breaks between words
+            echo(line)
+        return str(typer.prompt(last, default=default, show_default=bool(default)))
+
+    try:
+        done = interview(plan, ask, say, lang)
+    except (typer.Abort, click.exceptions.Abort, EOFError):
+        echo(f"\nstopped; {kept}" if draft.exists() else "\nstopped", err=True)
+        raise typer.Exit(1) from None
+    except PlanError as exc:
+        for f in exc.findings:
+            echo(f.format(), err=True)
+        if any(f.file == str(draft) for f in exc.findings):
+            echo(
+                f"the plan is not written; fix the lines above in {terminal_safe(draft)}, "
+                f"then run `{again}` again",
+                err=True,
+            )
+        raise typer.Exit(1) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    outcome = check(done.path)
+    for f in outcome.findings:
+        if f.severity != "error":
+            echo(f.format(), err=True)
+    echo(f"Wrote {terminal_safe(done.path)}. Next: ventureplan analyze {terminal_safe(done.path)}")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` terminal cells, broken at spaces (and anywhere in
+    a run of wide characters), continuation lines indented as the first."""
+    from rich.cells import cell_len
+
+    indent = text[: len(text) - len(text.lstrip())]
+    lines: list[str] = []
+    line = indent
+    for word in text.split():
+        joined = f"{line} {word}" if line.strip() else line + word
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line.strip():
+            lines.append(line)
+        line = indent + word
+        while cell_len(line) > width:  # a long run without spaces (Chinese): by cells
+            cut = len(line)
+            while cut > len(indent) + 1 and cell_len(line[:cut]) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = indent + line[cut:]
+    lines.append(line)
+    return lines

@@ -97,4 +97,5 @@ def test_deadline_and_cash_lints_need_the_simulation(cli, small_plan):
     assert {f["code"] for f in json.loads(out)["findings"]} == {
         "deadline-before-p80",
         "cash-out-before-p80",
+        "risk-affects-nothing",  # r-quality names no impact
     }

@@ -69,25 +69,27 @@ def test_init_into_missing_folder(cli, tmp_path):
 
 
 def test_check_human_output_lists_warnings_with_fixes(cli, small_plan):
-    with_data(small_plan)  # the deadline's warning is the only one
+    with_data(small_plan)  # the deadline's warning, and r-quality's: it names no impact
     text = small_plan.read_text().replace("    deadline: 2027-03-31\n", "")
     small_plan.write_text(text)
     code, out, err = cli("check", small_plan)
     assert code == 0
     assert f"{small_plan}:19:5 warning[T] goals[0]: goal 'g-quality' has no deadline" in out
     assert "fix: add deadline: YYYY-MM-DD" in out
-    assert "is valid: 3 tasks, 1 risk, 1 goal; 1 warning" in out
+    assert f"{small_plan}:51:5 warning[M] risks[0]: risk r-quality affects nothing" in out
+    assert "is valid: 3 tasks, 1 risk, 1 goal; 2 warnings" in out
 
 
 def test_check_json_is_only_json(cli, small_plan):
-    with_data(small_plan)  # nothing to report: its data file exists too
+    with_data(small_plan)  # its data file exists: r-quality, which names no impact, is all
     code, out, err = cli("check", "--json", small_plan)
     assert code == 0
-    assert json.loads(out) == {
+    doc = json.loads(out)
+    assert [f["code"] for f in doc.pop("findings")] == ["risk-affects-nothing"]
+    assert doc == {
         "file": str(small_plan),
         "valid": True,
-        "counts": {"error": 0, "warning": 0, "info": 0},
-        "findings": [],
+        "counts": {"error": 0, "warning": 1, "info": 0},
     }
 
 

@@ -105,6 +105,7 @@ def test_only_the_plan_file_writer_writes_plan_files():
         ("planner/execute.py", "kept"),  # runs/<id>/record.yaml, a record the plan refused
         ("planner/planfile.py", "path"),
         ("planner/planfile.py", "path"),
+        ("planner/planfile.py", "path"),  # save_draft: PLAN.draft.yaml, the interview's
         ("planner/workshop/estimates.py", "path"),  # PLAN.estimates.WHO.yaml sheets
         ("runner/artifacts.py", "folder / name"),  # runs/<id>/*.json
     ]

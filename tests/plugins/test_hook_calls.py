@@ -69,7 +69,10 @@ def test_an_implementation_may_declare_only_some_arguments():
     pm = manager(partial=Partial())
     outcome = pipeline.check(GOOD / "small.yaml", pm=pm)
     assert outcome.valid
-    assert [(f.code, f.plugin) for f in outcome.findings] == [("partial-lint", "partial")]
+    assert sorted((f.code, f.plugin) for f in outcome.findings) == [
+        ("partial-lint", "partial"),
+        ("risk-affects-nothing", "montecarlo"),  # small.yaml's r-quality names no impact
+    ]
     assert outcome.analysis is not None and outcome.analysis.simulation.iterations == 7
     drawn = pipeline.report(GOOD / "small.yaml", pm=pm, iterations=100).diagrams
     assert drawn["hello"].startswith("pie title Summary")
@@ -79,7 +82,7 @@ def test_an_implementation_may_declare_only_some_arguments():
 def test_a_raising_plugin_is_one_warning_per_hook_and_the_others_answer():
     pm = manager(raising=Raising())
     report = pipeline.report(GOOD / "small.yaml", pm=pm, iterations=200)
-    failed = [(f.severity, f.plugin, f.message) for f in report.findings]
+    failed = [(f.severity, f.plugin, f.message) for f in report.findings if f.plugin == "raising"]
     assert failed == [
         ("warning", "raising", "plugin 'raising' raised RuntimeError: lint boom"),
         ("warning", "raising", "plugin 'raising' raised ValueError: cannot score r-quality"),

@@ -20,7 +20,12 @@ def _check(path, old, new):
     path.write_text(text.replace(old, new))
     result = check_file(path)
     assert result.valid
-    return [(f.code, f.letter, f.where, f.line, f.message) for f in result.findings]
+    # (the small plan's risk names no impact: risk-affects-nothing, test_affects_nothing.py)
+    return [
+        (f.code, f.letter, f.where, f.line, f.message)
+        for f in result.findings
+        if f.code != "risk-affects-nothing"
+    ]
 
 
 GOAL = "  - id: g-quality\n"
