@@ -704,7 +704,8 @@ class Interview:
                 required=True,
             )
             task["estimate"] = {"optimistic": a, "likely": m, "pessimistic": b}
-            task["depends_on"] = self._refs("depends", self.tasks(), "task_kind")
+            earlier = self.tasks()  # the first task has none to wait for: not asked
+            task["depends_on"] = self._refs("depends", earlier, "task_kind") if earlier else []
             tasks.append(task)
             self.save()
 
@@ -743,7 +744,8 @@ class Interview:
         )
         if self.roles():
             risk["owner"] = self._role("risk_owner", self._default_owner() or "")
-        risk["affects"] = self._refs("affects", self.tasks(), "a_task")
+        tasks = self.tasks()  # no tasks yet: nothing to delay, not asked
+        risk["affects"] = self._refs("affects", tasks, "a_task") if tasks else []
         if risk["affects"]:
             low, likely, high = self._ask(
                 "days",

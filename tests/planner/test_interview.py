@@ -68,8 +68,7 @@ ANSWERS: list[tuple[str, str | None]] = [
     ("", None),  # the suggested id: collect-label-news
     ("", None),  # the default owner: the goal's, ml-eng
     ("3 5", "give three numbers: optimistic, likely, pessimistic"),
-    ("3 5 9", None),
-    ("", None),  # no dependencies
+    ("3 5 9", None),  # the first task: no dependencies to ask for
     ("Fine-tune the clause classifier", None),
     ("g-1", "'g-1' is already the id of goal g-1; choose another"),
     ("train", None),
@@ -246,7 +245,6 @@ ZH = [
     "",
     "",
     "3、5、9",
-    "",
     "模型微调",
     "",
     "创始人",
