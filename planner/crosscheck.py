@@ -2,11 +2,19 @@
 
 Each returns findings with the path of the field to change; the loader turns paths into
 line numbers. A plan with any of these errors is not analysed.
+
+A plan whose fields do not validate is still cross-checked, from its raw data
+(`partial_check`): the items that validate and the parts of those that do not which can
+still be read, so one `check` shows a bad number and a bad reference together. Every id
+that is written counts as existing, so an item with a schema error is never also reported
+as missing wherever it is referenced.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from .builtins import DATASETS, MODELS, builtin_name
@@ -23,6 +31,8 @@ def _duplicates(items: Sequence[Any], where: Path) -> list[Finding]:
     first: dict[str, int] = {}
     out = []
     for i, item in enumerate(items):
+        if item.id is None:  # not readable (partial_check): its own error says why
+            continue
         if item.id in first:
             out.append(
                 Finding(
@@ -38,9 +48,13 @@ def _duplicates(items: Sequence[Any], where: Path) -> list[Finding]:
 
 
 def _refs(
-    refs: Iterable[tuple[Path, str | None]], known: dict[str, Any], what: str
+    refs: Iterable[tuple[Path, str | None]], known: dict[str, Any] | None, what: str
 ) -> list[Finding]:
-    out = []
+    """Findings for references to ids not in `known`; None: the ids cannot all be read
+    (a list with an item whose id has an error of its own), so none is called unknown."""
+    out: list[Finding] = []
+    if known is None:
+        return out
     near_to = Suggester(known)
     for path, ref in refs:
         if ref is None or ref in known:
@@ -139,16 +153,27 @@ def _span(plan: Plan) -> list[Finding]:
 
 
 def cross_check(plan: Plan) -> list[Finding]:
+    """Every rule, on a plan whose fields all validate."""
+    return _checks(plan)
+
+
+def _checks(plan: Any, unread: frozenset[str] = frozenset(), span: bool = True) -> list[Finding]:
+    """The rules over a Plan or its raw view (`_view`): `unread` names the lists with an id
+    that cannot be read, whose references are then not checked."""
     out: list[Finding] = []
     for where in ("team", "goals", "routes", "tasks", "risks"):
         out += _duplicates(getattr(plan, where), (where,))
     out += _duplicates(plan.budget.items, ("budget", "items"))
     out += _duplicates(plan.budget.revenue, ("budget", "revenue"))
 
-    team = {r.id: r for r in plan.team}
-    goals = {g.id: g for g in plan.goals}
-    routes = {r.id: r for r in plan.routes}
-    tasks = {t.id: i for i, t in enumerate(plan.tasks)}
+    def ids(where: str) -> dict[str, Any] | None:
+        if where in unread:
+            return None
+        return {item.id: i for i, item in enumerate(getattr(plan, where))}
+
+    team, goals, routes = ids("team"), ids("goals"), ids("routes")
+    tasks = {t.id: i for i, t in enumerate(plan.tasks) if t.id is not None}
+    task_refs = None if "tasks" in unread else tasks
 
     out += _refs(((("goals", i, "owner"), g.owner) for i, g in enumerate(plan.goals)), team, "team")
     out += _refs(((("tasks", i, "owner"), t.owner) for i, t in enumerate(plan.tasks)), team, "team")
@@ -159,7 +184,7 @@ def cross_check(plan: Plan) -> list[Finding]:
             for i, t in enumerate(plan.tasks)
             for j, d in enumerate(t.depends_on)
         ),
-        tasks,
+        task_refs,
         "task",
     )
     out += _refs(
@@ -168,7 +193,7 @@ def cross_check(plan: Plan) -> list[Finding]:
             for i, r in enumerate(plan.risks)
             for j, a in enumerate(r.affects)
         ),
-        tasks,
+        task_refs,
         "task",
     )
     out += _refs(
@@ -186,7 +211,7 @@ def cross_check(plan: Plan) -> list[Finding]:
     out += _refs(((("risks", i, "goal"), r.goal) for i, r in enumerate(plan.risks)), goals, "goal")
     out += _refs(
         ((("goals", i, "delivered_by"), g.delivered_by) for i, g in enumerate(plan.goals)),
-        tasks,
+        task_refs,
         "task",
     )
     out += _refs(
@@ -194,7 +219,7 @@ def cross_check(plan: Plan) -> list[Finding]:
     )
 
     for i, t in enumerate(plan.tasks):
-        if t.id in t.depends_on:
+        if t.id is not None and t.id in t.depends_on:
             out.append(
                 Finding(
                     "cycle", f"task '{t.id}' depends on itself", path=("tasks", i, "depends_on")
@@ -202,7 +227,7 @@ def cross_check(plan: Plan) -> list[Finding]:
             )
     if not any(f.code == "cycle" for f in out):
         out += _cycle(plan, tasks)
-    if not any(f.code in ("cycle", "unknown-id", "duplicate-id") for f in out):
+    if span and not any(f.code in ("cycle", "unknown-id", "duplicate-id") for f in out):
         out += _span(plan)
 
     chosen = [i for i, r in enumerate(plan.routes) if r.chosen]
@@ -240,7 +265,7 @@ def cross_check(plan: Plan) -> list[Finding]:
             (r.model, MODELS, "model"),
             (r.dataset.source, DATASETS, "data set"),
         ):
-            name = builtin_name(field)
+            name = builtin_name(field) if field is not None else None
             if name is not None and name not in known:
                 near = suggest(name, list(known))
                 sub = "dataset", "source"
@@ -256,7 +281,7 @@ def cross_check(plan: Plan) -> list[Finding]:
                 )
 
     for i, g in enumerate(plan.goals):
-        if g.deadline is not None and g.deadline < plan.start:
+        if g.deadline is not None and plan.start is not None and g.deadline < plan.start:
             out.append(
                 Finding(
                     "deadline-before-start",
@@ -282,3 +307,136 @@ def cross_check(plan: Plan) -> list[Finding]:
                 )
             )
     return out
+
+
+# --- a plan whose fields do not all validate ----------------------------------------------
+
+
+def partial_check(data: dict[str, Any], broken: Iterable[Path]) -> list[Finding]:
+    """The rules over the raw data of a plan with schema errors at the paths `broken`.
+
+    Each item is read for what the rules need, a value only where it has the right type
+    and no error of its own; every written id counts, so an item with an error is not
+    reported as missing where it is referenced. A finding about a part that holds a
+    schema error (a route list whose `chosen` is unreadable, an item whose `month` is)
+    waits until that error is fixed, and so does the worst-case length of the plan."""
+    bad = set(broken)
+    held = {b[:i] for b in bad for i in range(1, len(b) + 1)}
+    view, unread = _view(data, bad)
+    found = _checks(view, frozenset(unread), span=False)
+    return [f for f in found if f.path not in held]
+
+
+def _view(data: dict[str, Any], bad: set[Path]) -> tuple[SimpleNamespace, set[str]]:
+    """A stand-in for the Plan with what `_checks` reads, from raw data."""
+    unread: set[str] = set()
+
+    def text(node: Any, path: Path, name: str) -> str | None:
+        value = node.get(name) if isinstance(node, dict) else None
+        return value if isinstance(value, str) and (*path, name) not in bad else None
+
+    def number(node: Any, path: Path, name: str, default: int | None = None) -> int | None:
+        value = node.get(name, default) if isinstance(node, dict) else default
+        if (*path, name) in bad or isinstance(value, bool) or not isinstance(value, int):
+            return None
+        return value
+
+    def texts(node: Any, path: Path, name: str) -> list[str | None]:
+        value = node.get(name) if isinstance(node, dict) else None
+        if (*path, name) in bad or not isinstance(value, list):
+            return []
+        where = (*path, name)
+        return [
+            v if isinstance(v, str) and (*where, j) not in bad else None
+            for j, v in enumerate(value)
+        ]
+
+    def date(node: Any, path: Path, name: str) -> dt.date | None:
+        value = node.get(name) if isinstance(node, dict) else None
+        if (*path, name) in bad:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    def items(where: Path, fields: Any) -> list[SimpleNamespace]:
+        node: Any = data
+        for part in where:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return []
+        if not isinstance(node, list):
+            unread.add(str(where[-1]))
+            return []
+        out = []
+        for i, item in enumerate(node):
+            path = (*where, i)
+            ident = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(ident, str):  # written ids count even where they are invalid
+                unread.add(str(where[-1]))
+                ident = None
+            out.append(SimpleNamespace(id=ident, **fields(item, path)))
+        return out
+
+    def goal(g: Any, p: Path) -> dict[str, Any]:
+        return {
+            "owner": text(g, p, "owner"),
+            "delivered_by": text(g, p, "delivered_by"),
+            "deadline": date(g, p, "deadline"),
+        }
+
+    def route(r: Any, p: Path) -> dict[str, Any]:
+        dataset = r.get("dataset") if isinstance(r, dict) else None
+        return {
+            "chosen": isinstance(r, dict) and r.get("chosen") is True,
+            "model": text(r, p, "model"),
+            "dataset": SimpleNamespace(source=text(dataset, (*p, "dataset"), "source")),
+            "measures": texts(r, p, "measures"),
+        }
+
+    def task(t: Any, p: Path) -> dict[str, Any]:
+        return {
+            "owner": text(t, p, "owner"),
+            "depends_on": texts(t, p, "depends_on"),
+            "route": text(t, p, "route"),
+        }
+
+    def risk(r: Any, p: Path) -> dict[str, Any]:
+        return {
+            "owner": text(r, p, "owner"),
+            "affects": texts(r, p, "affects"),
+            "goal": text(r, p, "goal"),
+        }
+
+    def item(b: Any, p: Path) -> dict[str, Any]:
+        per = b.get("per", "month") if isinstance(b, dict) else None
+        first = number(b, p, "from_month", 1)
+        return {
+            "per": per if (*p, "per") not in bad else None,
+            "month": number(b, p, "month"),
+            "from_month": first,
+            "until_month": number(b, p, "until_month") if first is not None else None,
+        }
+
+    def nothing(_: Any, __: Path) -> dict[str, Any]:
+        return {}
+
+    def record(m: Any, p: Path) -> dict[str, Any]:
+        return {"route": text(m, p, "route")}
+
+    view = SimpleNamespace(
+        start=date(data, (), "start"),
+        team=items(("team",), nothing),
+        goals=items(("goals",), goal),
+        routes=items(("routes",), route),
+        tasks=items(("tasks",), task),
+        risks=items(("risks",), risk),
+        budget=SimpleNamespace(
+            items=items(("budget", "items"), item), revenue=items(("budget", "revenue"), nothing)
+        ),
+        measured=items(("measured",), record),
+    )
+    return view, unread

@@ -1,4 +1,9 @@
-"""Loading a plan: read, parse, validate fields, cross-check. One call, located errors."""
+"""Loading a plan: read, parse, validate fields, cross-check. One call, located errors.
+
+Every phase that can run reports at once: a plan whose fields do not validate is still
+cross-checked from its raw data (`partial_check`), so a bad number and a bad reference
+come out of the same `check`, the banner of `serve` and every command that loads a plan.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .crosscheck import cross_check
+from .crosscheck import cross_check, partial_check
 from .errors import Finding, PlanError
 from .model import Plan
 from .source import SourceMap, read
@@ -37,6 +42,7 @@ def validate_data(data: dict[str, Any], source: SourceMap) -> LoadedPlan:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         findings = schema_findings(exc, data)
+        findings += partial_check(data, [f.path for f in findings])
     else:
         findings = cross_check(plan)
         if not findings:

@@ -282,6 +282,7 @@ class _Bad(Exception):
     def __init__(self, code: str, message: str, mark: Any, hint: str | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.mark, self.hint = code, message, mark, hint
+        self.twice: tuple[int, Any] | None = None  # a duplicate key: (its mapping's start, key)
 
 
 def _number(text: str, mark: Any) -> int | float:
@@ -428,11 +429,7 @@ def _build(events: Any) -> Any:
             top.merges += merged
             return
         if key in top.value:
-            raise _Bad(
-                "yaml-syntax",
-                f"YAML syntax error: found duplicate key {_quoted(key)}",
-                top.key_mark,
-            )
+            raise _twice(key, top, stack[-2] if len(stack) > 1 else None)
         top.value[key] = value
 
     for ev in events:
@@ -557,6 +554,54 @@ def _quoted(key: Any) -> str:
     return f'"{key}"' if isinstance(key, str) else repr(key)
 
 
+def _twice(key: Any, node: _Open, parent: _Open | None) -> _Bad:
+    """A key written twice in one mapping; `_load_yaml` adds the line of the first."""
+    shown = _cut(key if isinstance(key, str) else repr(key), 40)
+    if parent is None:
+        where = "at the top level of the plan"
+    elif parent.is_map and isinstance(parent.key, str):
+        where = f"under `{_cut(parent.key)}:`"
+    else:
+        where = "in this item"
+    bad = _Bad("yaml-syntax", f"`{shown}` appears twice {where}", node.key_mark, "keep one")
+    bad.twice = (node.mark.index, key)
+    return bad
+
+
+def _first_key(text: str, mapping: int, key: Any) -> int | None:
+    """The 0-based line where `key` is first written in the mapping that starts at
+    character `mapping` (the pure parser's events: its marks index `text`)."""
+    # one frame per open collection: [is the target, is a mapping, next node is a key]
+    stack: list[list[bool]] = []
+    try:
+        for ev in _yaml(pure=True).parse(text):
+            cls = ev.__class__
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
+                stack.pop()
+                continue
+            if not (
+                cls is ScalarEvent
+                or cls is AliasEvent
+                or cls is MappingStartEvent
+                or cls is SequenceStartEvent
+            ):
+                continue
+            top = stack[-1] if stack else None
+            is_key = top is not None and top[1] and top[2]
+            if top is not None and top[1]:
+                top[2] = not top[2]
+            if is_key and top is not None and top[0] and cls is ScalarEvent:
+                value = _plain(ev.value, ev.start_mark) if not ev.style else ev.value
+                if value == key:
+                    return int(ev.start_mark.line)
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
+                target = cls is MappingStartEvent and ev.start_mark.index == mapping
+                stack.append([target, cls is MappingStartEvent, True])
+    except (YAMLError, _Bad):
+        return None
+    return None
+
+
 def _load_yaml(text: str, file: str) -> Any:
     """The one YAML reading (see above): libyaml's events, or the pure parser's where
     libyaml refuses YAML 1.2; the pure parser decides what is a syntax error."""
@@ -567,9 +612,14 @@ def _load_yaml(text: str, file: str) -> Any:
             return _build(_yaml(pure=True).parse(text))
     except _Bad as bad:
         line, col = (bad.mark.line + 1, bad.mark.column + 1) if bad.mark else (1, 1)
-        raise _error(file, bad.code, bad.message, line, col, bad.hint) from None
+        message = bad.message
+        if bad.twice is not None:
+            first = _first_key(text, *bad.twice)
+            if first is not None and first + 1 != line:
+                message += f"; lines {first + 1} and {line}"
+        raise _error(file, bad.code, message, line, col, bad.hint) from None
     except MarkedYAMLError as exc:
-        raise _yaml_error(file, exc) from None
+        raise _yaml_error(file, exc, text) from None
     except ReaderError as exc:
         at = exc.position if isinstance(exc.position, int) else 0
         line, col = _text_line_col(text, at)
@@ -581,8 +631,8 @@ def _load_yaml(text: str, file: str) -> Any:
             col,
             hint="remove it, or write it as an escape inside double quotes",
         ) from None
-    except YAMLError as exc:
-        raise _error(file, "yaml-syntax", f"YAML error: {exc}") from None
+    except YAMLError:
+        raise _error(file, "yaml-syntax", _GENERIC) from None
 
 
 def _depth_ok(data: Any, file: str, strings: bool) -> None:
@@ -717,14 +767,577 @@ def _mapping(data: Any, file: str) -> dict[str, Any]:
     return data
 
 
-def _yaml_error(file: str, exc: MarkedYAMLError) -> PlanError:
+# --- YAML structure errors, in the plan's words ------------------------------------------
+#
+# The parser says `expected <block end>, but found '<block mapping start>'`; a founder
+# needs "line 123 does not line up with the fields above it". Each error is explained from
+# the parser's problem, its marks and the tokens read before it (the pure scanner, run
+# again on the error path only), and located where the fix goes. Nothing of the parser's
+# own wording is shown: an error not recognised here gets a plain generic message.
+
+_GENERIC = (
+    "this line cannot be read as YAML; check its indentation, quotes and brackets, "
+    "and those of the line above"
+)
+# What an item of a list is called in a message ("line it up with the task's other fields").
+_ITEM_NAMES = {
+    "team": "role",
+    "tasks": "task",
+    "goals": "goal",
+    "routes": "route",
+    "risks": "risk",
+    "items": "budget item",
+    "revenue": "revenue entry",
+    "stack": "stack entry",
+    "measured": "record",
+    "competitors": "competitor",
+}
+
+
+@dataclass
+class _Anchor:
+    """A key or a list item's `-` in block style: where the indentation levels are."""
+
+    line: int  # 0-based, as marks are
+    col: int
+    dash: bool
+    name: str = ""
+
+    def shown(self) -> str:
+        if self.dash:
+            return f"the `-` on line {self.line + 1}"
+        return f"`{_cut(self.name)}:` on line {self.line + 1}"
+
+
+def _cut(text: str, most: int = 30) -> str:
+    """A name from the plan, short enough for a message and never breaking its `code`."""
+    text = text if len(text) <= most else text[: most - 3] + "..."
+    return text.replace("`", "'")
+
+
+def _tokens(text: str, until: int) -> list[Any]:
+    """The scanner's tokens up to character `until` or its first error, whichever comes
+    first (the pure scanner, whose marks index `text`)."""
+    yaml = _yaml(pure=True)
+    out: list[Any] = []
+    try:
+        yaml.get_constructor_parser(text)
+        scanner: Any = yaml.scanner
+        while scanner.check_token():
+            out.append(scanner.get_token())
+            if out[-1].start_mark.index >= until:
+                return out
+    except YAMLError:
+        out += list(getattr(yaml.scanner, "tokens", []))
+    except Exception:  # the scan is only for words: an error while explaining explains less
+        pass
+    return out
+
+
+class _Text:
+    """The text around an error: lines, positions, tokens read before the error."""
+
+    def __init__(self, text: str, index: int) -> None:
+        self.text = text
+        self.lines = text.split("\n")
+        self.index = min(max(index, 0), len(text))
+        self._tokens: list[Any] | None = None
+
+    def where(self, index: int) -> tuple[int, int]:
+        """0-based line and column of a character index, counting lines at "\\n" only."""
+        index = min(max(index, 0), len(self.text))
+        line = self.text.count("\n", 0, index)
+        return line, index - (self.text.rfind("\n", 0, index) + 1)
+
+    def line(self, n: int) -> str:
+        return self.lines[n] if 0 <= n < len(self.lines) else ""
+
+    def indent(self, n: int) -> int:
+        text = self.line(n)
+        return len(text) - len(text.lstrip(" "))
+
+    def before(self) -> list[Any]:
+        """Tokens that start before the error."""
+        if self._tokens is None:
+            self._tokens = [
+                t
+                for t in _tokens(self.text, self.index)
+                if t.start_mark.index < self.index and type(t).__name__ != "StreamStartToken"
+            ]
+        return self._tokens
+
+    def anchors(self) -> list[_Anchor]:
+        """Keys and `-` of block collections before the error, in order."""
+        out: list[_Anchor] = []
+        depth = 0
+        tokens = self.before()
+        for i, t in enumerate(tokens):
+            kind = type(t).__name__
+            if kind in ("FlowMappingStartToken", "FlowSequenceStartToken"):
+                depth += 1
+            elif kind in ("FlowMappingEndToken", "FlowSequenceEndToken"):
+                depth = max(0, depth - 1)
+            elif depth:
+                continue
+            elif kind == "BlockEntryToken":
+                out.append(_Anchor(*self.where(t.start_mark.index), dash=True))
+            elif kind == "KeyToken":
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                name = (
+                    str(getattr(nxt, "value", "?")) if type(nxt).__name__ == "ScalarToken" else "?"
+                )
+                out.append(_Anchor(*self.where(t.start_mark.index), dash=False, name=name))
+        return out
+
+    def levels(self, line: int) -> list[_Anchor]:
+        """The open levels at `line`: the nearest anchor above it, then each less indented
+        one above that (innermost first)."""
+        out: list[_Anchor] = []
+        limit = None
+        for a in reversed(self.anchors()):
+            if a.line >= line:
+                continue
+            if limit is None or a.col < limit:
+                out.append(a)
+                limit = a.col
+                if limit == 0:
+                    break
+        return out
+
+    def container(self, anchor: _Anchor) -> str:
+        """`the task's other fields`, for the fields of the mapping `anchor` is a key of."""
+        levels = [a for a in self.levels(anchor.line + 1) if a.col < anchor.col]
+        if not levels:
+            return "the other top-level fields"
+        up = levels[0]
+        if up.dash:
+            owner = next(
+                (
+                    a
+                    for a in reversed(self.anchors())
+                    if a.line < up.line and not a.dash and a.col <= up.col
+                ),
+                None,
+            )
+            if owner is not None:
+                name = _ITEM_NAMES.get(owner.name, "item")
+                return f"the {name}'s other fields"
+            return "the item's other fields"
+        return f"the other fields of `{_cut(up.name)}:`"
+
+
+def _spaces(n: int) -> str:
+    return "1 space" if n == 1 else f"{n} spaces"
+
+
+def _value_on(text: str, col: int) -> str:
+    """The value written from `col` to the end of the line, without a trailing comment."""
+    value = text[col:]
+    cut = value.find(" #")
+    return (value[:cut] if cut >= 0 else value).strip()
+
+
+def _in_quotes(value: str) -> str:
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _explain(exc: MarkedYAMLError, text: str) -> tuple[int, int, str, str | None]:
+    """(line, column, message, hint) for a YAML error, 1-based, in the plan's words."""
     mark = exc.problem_mark or exc.context_mark
-    problem = (exc.problem or exc.context or "syntax error").strip()
-    if "duplicate key" in problem:
-        problem = problem.split(" with value")[0]
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    context = f" ({exc.context.strip()})" if exc.context and exc.problem else ""
-    return _error(file, "yaml-syntax", f"YAML syntax error: {problem}{context}", line, col)
+    if mark is None:
+        return 1, 1, _GENERIC, None
+    at = _Text(text, mark.index)
+    try:
+        found = _explained(exc, at)
+    except Exception:  # explaining must never fail the reading; say less instead
+        found = None
+    if found is None:
+        line, col = at.where(mark.index)
+        return line + 1, col + 1, _GENERIC, None
+    (line, col), message, hint = found
+    return line + 1, col + 1, message, hint
+
+
+Explained = tuple[tuple[int, int], str, str | None]
+
+
+def _explained(exc: MarkedYAMLError, at: _Text) -> Explained | None:
+    problem = exc.problem or ""
+    context = exc.context or ""
+    pm = exc.problem_mark or exc.context_mark
+    cm = exc.context_mark
+    here = at.where(pm.index)
+    char = at.text[pm.index] if pm.index < len(at.text) else ""
+    line = at.line(here[0])
+
+    tab = char == "\t" or "'\\t'" in problem
+    if not tab and here[1] > 0:  # a tab in the gap between the last token and the error
+        tokens = at.before()
+        after = tokens[-1].end_mark.index if tokens else 0
+        tab = "\t" in at.text[max(after, pm.index - here[1]) : pm.index]
+    if tab:
+        if not line[: here[1]].strip(" \t"):
+            return here, "tabs are not allowed in YAML indentation; use spaces", None
+        return here, "a tab is not allowed here; use spaces, or put the value in quotes", None
+
+    lead = not line[: here[1]].strip(" -")  # the error is where the line's content starts
+    if char == ":" and lead:
+        return here, "a `:` with no field name before it; write the name, or remove the `:`", None
+    if char == "," and "flow" not in context:
+        return (
+            here,
+            "a `,` outside `[...]` or `{...}`; remove it, or put the value in quotes",
+            None,
+        )
+    if char == "?" and at.text[pm.index + 1 : pm.index + 2] in ("", " ", "\n"):
+        return (
+            here,
+            "a `?` here marks a YAML complex key, which a plan does not use; remove it, "
+            "or put the value in quotes",
+            None,
+        )
+    if "sequence entries are not allowed" in problem:
+        return (
+            here,
+            "a list item (`- `) cannot start on the line of its field; put it on a line of its "
+            "own, indented under the field, or remove the `- `",
+            None,
+        )
+
+    if "cannot start any token" in problem and char:
+        value = _value_on(line, here[1])
+        sign = "a backquote" if char == "`" else f"`{char}`"
+        if lead:
+            return here, f"a line cannot start with {sign} here; remove it", None
+        return (
+            here,
+            f"a value cannot start with {sign}; put it in quotes: {_in_quotes(value)}",
+            None,
+        )
+
+    if "quoted scalar" in context and cm is not None:
+        opened = at.where(cm.index)
+        quote = at.text[cm.index] if cm.index < len(at.text) else '"'
+        if "end of stream" in problem or opened[0] != here[0]:
+            return _unclosed_quote(opened, quote)
+        if "escape" in problem:
+            return (
+                here,
+                'a backslash in double quotes starts an escape such as \\n or \\"; write '
+                "\\\\ for a backslash itself, or put the value in single quotes",
+                None,
+            )
+
+    if "block scalar" in context and cm is not None:
+        opened = at.where(cm.index)
+        sign = at.text[cm.index] if cm.index < len(at.text) else "|"
+        return (
+            opened,
+            f"`{sign}` starts a block of text on the lines below it, so nothing but a comment "
+            f"may follow it on its line; to begin a value with `{sign}`, put the value in quotes",
+            None,
+        )
+
+    if ("an anchor" in context or "an alias" in context) and cm is not None:
+        sign = at.text[cm.index] if cm.index < len(at.text) else "&"
+        return (
+            at.where(cm.index),
+            f"`{sign}` must be followed by a name here (`{sign}` marks a YAML "
+            f"{'anchor' if sign == '&' else 'alias'}); to begin a value with `{sign}`, "
+            "put the value in quotes",
+            None,
+        )
+
+    quoted = _runaway_quote(at, here)
+    if quoted is not None:
+        return quoted
+
+    if "flow mapping" in context or "flow sequence" in context or "flow node" in context:
+        return _flow(at, problem, here, cm)
+
+    if "mapping values are not allowed" in problem:
+        return _colon(at, here)
+
+    if "could not find expected ':'" in problem and cm is not None:
+        return _not_a_field(at, cm)
+
+    if "expected <block end>" in problem:
+        return _block_end(at, problem, here)
+    return None
+
+
+def _unclosed_quote(opened: tuple[int, int], quote: str) -> Explained:
+    return (
+        opened,
+        f"the quote opened at line {opened[0] + 1} col {opened[1] + 1} is never closed",
+        f"end the value with {quote} on line {opened[0] + 1}",
+    )
+
+
+def _runaway_quote(at: _Text, here: tuple[int, int]) -> Explained | None:
+    """A quoted value that runs over lines to the next quote, with an error right after:
+    its quote was never closed on its own line."""
+    scalars = [t for t in at.before() if type(t).__name__ == "ScalarToken"]
+    if not scalars or scalars[-1].style not in ('"', "'"):
+        return None
+    last = scalars[-1]
+    start, end = at.where(last.start_mark.index), at.where(last.end_mark.index)
+    if start[0] == end[0] or end[0] != here[0]:
+        return None
+    quote = last.style
+    message, hint = _unclosed_quote(start, quote)[1:]
+    return (
+        start,
+        message + f" on its line: the value runs on to the next {quote} on line {end[0] + 1}",
+        hint,
+    )
+
+
+def _flow(at: _Text, problem: str, here: tuple[int, int], cm: Any) -> Explained | None:
+    """Errors inside `{...}` and `[...]`."""
+    opened = at.where(cm.index) if cm is not None else here
+    sign = at.text[cm.index] if cm is not None and cm.index < len(at.text) else ""
+    if sign not in "{[" or not sign:
+        starts = [
+            t
+            for t in at.before()
+            if type(t).__name__ in ("FlowMappingStartToken", "FlowSequenceStartToken")
+        ]
+        ends = [
+            t
+            for t in at.before()
+            if type(t).__name__ in ("FlowMappingEndToken", "FlowSequenceEndToken")
+        ]
+        if len(starts) <= len(ends):
+            sign = ""
+        else:
+            opened = at.where(starts[len(starts) - len(ends) - 1].start_mark.index)
+            sign = at.text[starts[len(starts) - len(ends) - 1].start_mark.index]
+    close = {"{": "}", "[": "]"}.get(sign, "")
+    if "found ','" in problem:
+        return here, "a `,` with nothing before it; remove it", None
+    if close and ("stream end" in problem or opened[0] != here[0]):
+        return (
+            opened,
+            f"the `{sign}` opened at line {opened[0] + 1} col {opened[1] + 1} is never closed",
+            f"end it with `{close}` on line {opened[0] + 1}",
+        )
+    if close and problem.startswith("expected ','"):
+        scalars = [t for t in at.before() if type(t).__name__ == "ScalarToken"]
+        last = scalars[-1] if scalars else None
+        value = str(last.value) if last is not None and not last.style else ""
+        if last is not None and " " in value.strip():
+            word = value.strip().rsplit(" ", 1)[1]
+            start = at.where(last.end_mark.index - len(word))
+            return (
+                start,
+                f"a `,` is missing before `{_cut(word)}`: the entries of `{sign}...{close}` "
+                "are separated by commas",
+                None,
+            )
+        return here, f"expected a `,` or the closing `{close}` here", None
+    return None
+
+
+def _colon(at: _Text, here: tuple[int, int]) -> Explained | None:
+    """`mapping values are not allowed here`: a `: ` inside a value, or a line indented
+    under a field that already has a value."""
+    tokens = at.before()
+    scalars = [i for i, t in enumerate(tokens) if type(t).__name__ == "ScalarToken"]
+    if not scalars:
+        return None
+    i = scalars[-1]
+    value = tokens[i]
+    key = None
+    if (
+        i >= 2
+        and type(tokens[i - 1]).__name__ == "ValueToken"
+        and type(tokens[i - 2]).__name__ == "ScalarToken"
+    ):
+        key = str(tokens[i - 2].value)
+    start = at.where(value.start_mark.index)
+    if start[0] == here[0]:  # `owner: ml: x`
+        if key is None:
+            return None
+        written = _value_on(at.line(start[0]), start[1])
+        opener = {"}": "{", "]": "["}.get(written[-1:])
+        hint = None
+        if opener and opener not in written:
+            hint = f"if it is a {'mapping' if opener == '{' else 'list'}, open it with `{opener}`"
+        return (
+            here,
+            f"the value of `{_cut(key)}:` holds `: `, which would start another field; put "
+            f"the value in quotes: {_cut(key)}: {_in_quotes(written)}",
+            hint,
+        )
+    if key is None and not value.style and start[0] < here[0]:  # `- id founder`
+        first = _value_on(at.line(start[0]), start[1])
+        words = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*) +[^\s:#][^:#]*", first)
+        if words is not None:
+            return (
+                start,
+                f"`{_cut(first)}` on line {start[0] + 1} is not a field: add a `:` after "
+                f"`{_cut(words.group(1))}`",
+                None,
+            )
+    if key is None:
+        glued = re.search(r"[^\s:]:(?=[^\s:/])", str(value.value))
+        if glued is not None and not value.style and start[0] < here[0]:  # `- id:x`
+            written = _value_on(at.line(start[0]), start[1])
+            at_colon = written.find(":", glued.start())
+            return (
+                (start[0], start[1] + max(at_colon, 0)),
+                f"put a space after the `:` in `{_cut(written)}`",
+                None,
+            )
+        return None
+    if value.style:
+        return None
+    key_line = start[0]
+    n = here[0]
+    head = at.line(n)[: here[1]]
+    if not re.fullmatch(r"\s*(?:-\s+)?[^\s:#][^:#]*", head):  # a colon in running text
+        return (
+            here,
+            f"line {n + 1}: a value cannot continue onto an indented line that holds `: `; "
+            f"put the value of `{_cut(key)}:` (line {key_line + 1}) in quotes",
+            None,
+        )
+    owner = next((a for a in reversed(at.anchors()) if a.line == key_line and not a.dash), None)
+    return _under_value(at, owner, key, key_line, n)
+
+
+def _under_value(at: _Text, owner: _Anchor | None, key: str, key_line: int, n: int) -> Explained:
+    """Line `n` is indented under `key:` (on `key_line`), which already has a value: either
+    line n is too deep, or the field's own line is too shallow for the lines around it."""
+    if owner is not None:
+        above = [a for a in at.levels(key_line) if not a.dash or a.col != owner.col]
+        near = above[0] if above else None
+        if near is not None and not near.dash and owner.col < near.col == at.indent(n):
+            return (
+                (key_line, owner.col),
+                f"line {key_line + 1} is indented less than the fields around it; line "
+                f"`{_cut(key)}:` up with {near.shown()}",
+                None,
+            )
+        where = at.container(owner)
+    else:
+        where = "the other fields"
+    return (
+        (n, at.indent(n)),
+        f"line {n + 1} is indented deeper than `{_cut(key)}:` above it; line it up with {where}",
+        f"if it belongs under `{_cut(key)}:`, remove the value after `{_cut(key)}:` "
+        f"on line {key_line + 1}",
+    )
+
+
+def _not_a_field(at: _Text, cm: Any) -> Explained:
+    """`could not find expected ':'`: a line that is neither `name: value` nor `- item`."""
+    start = at.where(cm.index)
+    written = _value_on(at.line(start[0]), start[1])
+    glued = re.search(r"[^\s:]:(?=[^\s:/])", written)
+    if glued is not None:
+        return (
+            (start[0], start[1] + glued.start() + 1),
+            f"put a space after the `:` in `{_cut(written)}`",
+            None,
+        )
+    return (
+        start,
+        f"line {start[0] + 1} is neither a field (`name: value`) nor a list item (`- ...`)",
+        "add a `:` after the field name; if it continues the value above, indent it more "
+        "than that field",
+    )
+
+
+def _block_end(at: _Text, problem: str, here: tuple[int, int]) -> Explained | None:
+    """`expected <block end>, but found ...`: a line that fits no level above it."""
+    found = problem.rsplit("found ", 1)[-1].strip("'\"")
+    if found in ("}", "]"):
+        opener = "{" if found == "}" else "["
+        return here, f"this `{found}` closes nothing (no `{opener}` is open); remove it", None
+    tokens = at.before()
+    last = tokens[-1] if tokens else None
+    if found == "<scalar>" and last is not None and at.where(last.end_mark.index)[0] == here[0]:
+        kind = type(last).__name__
+        if kind == "ScalarToken" and last.style in ('"', "'"):
+            return (
+                here,
+                f"text after the closing {last.style} of a quoted value; put the whole value "
+                "inside the quotes",
+                None,
+            )
+        if kind in ("FlowMappingEndToken", "FlowSequenceEndToken"):
+            sign = at.text[last.start_mark.index]
+            return here, f"text after the closing `{sign}`; remove it or move it inside", None
+    n = here[0]
+    text = at.line(n)
+    indent = at.indent(n)
+    is_item = text.lstrip(" ").startswith("-")
+    levels = at.levels(n)
+    if not levels:
+        return None
+    if found == "," or at.text[at.index : at.index + 1] == ",":
+        return (
+            here,
+            "a `,` outside `[...]` or `{...}`; remove it, or put the value in quotes",
+            None,
+        )
+    if not levels[0].dash and indent > levels[0].col:  # under a field that has its value
+        return _under_value(at, levels[0], levels[0].name, levels[0].line, n)
+    if is_item:
+        dashes = [a for a in levels if a.dash]
+        fields = [a for a in levels if not a.dash and a.col == indent]
+        if fields:
+            return (
+                (n, indent),
+                f"line {n + 1} starts a list item (`- `) among the fields of a mapping "
+                f"({fields[0].shown()} is at the same indentation); remove the `- `, or "
+                "indent the list under a field",
+                None,
+            )
+        if dashes:
+            near = min(dashes, key=lambda a: abs(a.col - indent))
+            if near.col != indent:
+                return (
+                    (n, indent),
+                    f"this list item is indented {_spaces(indent)} but the items before it "
+                    f"{near.col} (line {near.line + 1}); line it up with them",
+                    None,
+                )
+            return None
+        return (
+            (n, indent),
+            f"line {n + 1} starts a list item (`- `) where no list is open: a list goes under "
+            "a field that has no value on its own line, indented more than that field",
+            None,
+        )
+    for k, a in enumerate(levels):
+        if a.dash and a.col == indent:
+            inner = levels[k - 1] if k > 0 and not levels[k - 1].dash else None
+            to = f"line it up with {inner.shown()}" if inner else "indent it under the `-`"
+            return (
+                (n, indent),
+                f"line {n + 1} is lined up with the `-` of the list item on line {a.line + 1}, "
+                f"not with its fields; {to}, or start a new item with `- `",
+                None,
+            )
+    if indent not in {a.col for a in levels}:
+        near = min(levels, key=lambda a: (abs(a.col - indent), a.dash, -a.col))
+        return (
+            (n, indent),
+            f"line {n + 1} does not line up with the fields above it: it is indented "
+            f"{_spaces(indent)}, {near.shown()} is indented {near.col}; line them up",
+            None,
+        )
+    return None
+
+
+def _yaml_error(file: str, exc: MarkedYAMLError, text: str) -> PlanError:
+    line, col, message, hint = _explain(exc, text)
+    return _error(file, "yaml-syntax", message, line, col, hint)
 
 
 def read_bytes(

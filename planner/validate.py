@@ -165,8 +165,66 @@ def _message(
     return msg, None
 
 
+def _home(path: Path, data: Any) -> tuple[Path, str] | None:
+    """Where an unknown field at `path` belongs when its name is a field one level away:
+    ("under", the child mapping's path) or ("beside", the mapping it was written in)."""
+    field, here = str(path[-1]), path[:-1]
+    model = model_at(here)
+    if model is None:
+        return None
+    for name in _fields(model):
+        child = model_at((*here, name))
+        if child is not None and field in _fields(child):
+            return (*here, name), "under"
+    if not here:
+        return None
+    # the mapping around this one; around an item of a list, the mapping holding the list
+    up = here[:-2] if isinstance(here[-1], int) else here[:-1]
+    parent = model_at(up)
+    if parent is not None and field in _fields(parent):
+        return here, "beside"
+    return None
+
+
+def _names(fields: list[str]) -> str:
+    return ", ".join(f"`{f}`" for f in fields)
+
+
+def _placed(fields: list[str], where: Path, how: str, data: Any) -> str:
+    """`optimistic`, `likely`, `pessimistic` belong under `estimate:` (...)."""
+    verb = "belongs" if len(fields) == 1 else "belong"
+    them = "it" if len(fields) == 1 else "them"
+    key = next((p for p in reversed(where) if isinstance(p, str)), "")
+    if how == "beside":
+        if isinstance(where[-1], int):
+            return (
+                f"{_names(fields)} {verb} beside `{key}:`, not inside one of its items "
+                f"(line {them} up with `{key}:`)"
+            )
+        return (
+            f"{_names(fields)} {verb} beside `{key}:`, not under it (line {them} up with `{key}:`)"
+        )
+    node: Any = data
+    for part in where[:-1]:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    if not isinstance(node, dict) or key not in node:
+        tail = f"add `{key}:` on a line above {them}, then indent {them} two more spaces"
+    elif isinstance(node[key], dict):
+        tail = f"move {them} in with the other fields of `{key}:`"
+    else:
+        tail = f"indent {them} two more spaces"
+    return f"{_names(fields)} {verb} under `{key}:` ({tail})"
+
+
 def schema_findings(exc: ValidationError, data: Any) -> list[Finding]:
-    """One finding per distinct location; union alternatives collapse into one."""
+    """One finding per distinct location; union alternatives collapse into one. Unknown
+    fields that belong one level up or down (an estimate's three points written beside
+    `estimate:`) are one finding that says where they go."""
     findings: list[Finding] = []
     seen: set[Path] = set()
     near = suggester()
@@ -174,6 +232,7 @@ def schema_findings(exc: ValidationError, data: Any) -> list[Finding]:
     # A mapping where a list or a mapping may stand (`search: {lr: {low, high}}`): the
     # mapping's own complaint says more than "must be a valid list".
     errors.sort(key=lambda e: e["type"] == "list_type" and isinstance(e.get("input"), dict))
+    moved: dict[tuple[Path, str], tuple[Finding, list[str]]] = {}
     for err in errors:
         keep_last = err["type"] in ("missing", "extra_forbidden")
         path = _real_path(tuple(err["loc"]), data, keep_last)
@@ -182,9 +241,30 @@ def schema_findings(exc: ValidationError, data: Any) -> list[Finding]:
         if path in seen:
             continue
         seen.add(path)
+        if err["type"] == "extra_forbidden" and path:
+            home = _home(path, data)
+            if home is not None:
+                if home in moved:
+                    moved[home][1].append(str(path[-1]))
+                else:
+                    first = Finding("unknown-field", "", path=path)
+                    moved[home] = (first, [str(path[-1])])
+                    findings.append(first)
+                continue
         message, hint = _message(err, path, near)
         code = "unknown-field" if err["type"] == "extra_forbidden" else "schema"
         if err["type"] == "missing":
             code = "missing-field"
         findings.append(Finding(code, message, path=path, hint=hint))
+    if moved:
+        # the field a moved one leaves missing where it belongs says nothing more
+        gone = {
+            (*where, name)
+            for (where, how), (_, names) in moved.items()
+            if how == "under"
+            for name in names
+        }
+        findings = [f for f in findings if not (f.code == "missing-field" and f.path in gone)]
+        for (where, how), (finding, names) in moved.items():
+            finding.message = _placed(names, where, how, data)
     return findings

@@ -83,7 +83,9 @@ def test_append_sections_completes_a_plan_and_keeps_every_byte(tmp_path):
 
 def test_append_sections_refuses_to_redefine_a_section(small_plan):
     before = small_plan.read_bytes()
-    with pytest.raises(planfile.PlanFileError, match=r"would make the plan invalid .*duplicate"):
+    with pytest.raises(
+        planfile.PlanFileError, match=r"would make the plan invalid .*appears twice"
+    ):
         planfile.append_sections(small_plan, "budget:\n  cash: 5\n")
     assert small_plan.read_bytes() == before
 

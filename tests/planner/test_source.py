@@ -100,7 +100,12 @@ def test_nan_and_quoted_scalars():
         ("a: !!float x\n", "yaml-value", (1, 4), "!!float 'x' is not a valid float"),
         ("a: !!null 0\n", "yaml-value", (1, 4), "!!null '0' is not a valid null"),
         ("a: !!str [1]\n", "yaml-tag", (1, 4), "YAML tag !!str"),
-        ("a: 1\na: 2\n", "yaml-syntax", (2, 1), 'found duplicate key "a"'),
+        (
+            "a: 1\na: 2\n",
+            "yaml-syntax",
+            (2, 1),
+            "`a` appears twice at the top level of the plan; lines 1 and 2",
+        ),
         ("a: *nowhere\n", "yaml-alias", (1, 4), "the alias *nowhere has no anchor before it"),
         ("a: &x [*x]\n", "recursive-alias", (1, 8), "refers to the node that contains it"),
         ("a: 1\nb: x\x7fy\n", "yaml-character", (2, 5), "character U+007F is not allowed"),
