@@ -36,7 +36,34 @@ class Competitor(Strict):
     weaknesses: str | None = Field(None, description="Where they fall short: your opening.")
 
 
+class MarketSize(Strict):
+    """Top-down market size, each a yearly amount in the plan's currency."""
+
+    tam: Money | None = Field(
+        None, description="Total addressable market: everyone who could buy, per year."
+    )
+    sam: Money | None = Field(
+        None, description="Serviceable addressable market: the part your product can reach."
+    )
+    som: Money | None = Field(
+        None, description="Serviceable obtainable market: what you can win in the next years."
+    )
+    source: Text | None = Field(None, description="Where the figures come from.")
+
+    @model_validator(mode="after")
+    def _nested(self) -> MarketSize:
+        pairs = (("sam", "tam"), ("som", "sam"), ("som", "tam"))
+        for small, big in pairs:
+            a, b = getattr(self, small), getattr(self, big)
+            if a is not None and b is not None and a > b:
+                raise ValueError(f"{small} ({a:,.0f}) cannot be larger than {big} ({b:,.0f})")
+        return self
+
+
 class Market(Strict):
+    size: MarketSize | None = Field(
+        None, description="Market size: tam, sam and som per year, and their source."
+    )
     trends: list[Text] = Field(default_factory=list, description="Trends that make now the time.")
     competitors: list[Competitor] = Field(default_factory=list, description="Who else solves it.")
     customers: list[Text] = Field(
@@ -532,6 +559,24 @@ class Budget(Strict):
     revenue: list[Revenue] = Field(default_factory=list, description="Expected income.")
 
 
+# --- funding --------------------------------------------------------------------
+
+
+class UseOfFunds(Strict):
+    category: Text = Field(description="What the money buys, e.g. team, compute, go-to-market.")
+    amount: Money = Field(description="How much of the ask goes to it.")
+
+
+class Funding(Strict):
+    """What the founder asks investors for, and what the money is for."""
+
+    ask: Money = Field(description="The amount raised in this round, in the plan's currency.")
+    round: Text | None = Field(None, description="The round, e.g. pre-seed, seed, Series A.")
+    use_of_funds: list[UseOfFunds] = Field(
+        default_factory=list, description="Where the money goes; the amounts add up to the ask."
+    )
+
+
 # --- the plan -------------------------------------------------------------------
 
 
@@ -563,6 +608,7 @@ class Plan(Strict):
     tasks: list[Task] = Field(default_factory=list, description="The work, with estimates.")
     risks: list[Risk] = Field(default_factory=list, description="The risk register.")
     budget: Budget = Field(default_factory=Budget)
+    funding: Funding | None = Field(None, description="The raise: the ask and its use of funds.")
     measured: list[Record] = Field(
         default_factory=list, description="Run records written by `ventureplan run`; do not edit."
     )

@@ -18,6 +18,10 @@ from .defaults import LANGUAGES
 from .errors import Finding, VenturePlanError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .budget import Month
+    from .model import Plan
     from .results import Report
 
 
@@ -164,10 +168,11 @@ def template_context(report: Report) -> dict[str, Any]:
     )
     names = {t.id: t.name or t.id for t in plan.tasks} | {r.id: r.title for r in plan.risks}
     toc = [("summary", words["summary"])]
-    if plan.business and (
-        plan.business.market.trends or plan.business.market.competitors or plan.stack
-    ):
+    market = plan.business.market if plan.business else None
+    if market and (market.trends or market.competitors or market.customers or market.size):
         toc.append(("market", words["market"]))
+    if plan.stack:
+        toc.append(("stack", words["stack"]))
     toc += [
         ("goals", words["goals"]),
         ("team-budget", words["team_budget"]),
@@ -175,8 +180,9 @@ def template_context(report: Report) -> dict[str, Any]:
         ("risks", words["risks"]),
         ("monte-carlo", words["monte_carlo"]),
         ("route", words["route"]),
-        ("appendix", words["appendix"]),
     ]
+    if report.appendix:
+        toc.append(("appendix", words["appendix"]))
     ev = a.evidence[0] if a.evidence else None
     rh = next(
         (x for x in a.rehearsals if ev is None or x.route == ev.route),
@@ -184,6 +190,18 @@ def template_context(report: Report) -> dict[str, Any]:
     )
     return {
         "r": report,
+        "appendix": report.appendix,
+        # a plan with no money in it at all: no cash curve or revenue table of zeros
+        "has_budget": bool(
+            plan.budget.cash or plan.budget.items or plan.budget.revenue or plan.team
+        ),
+        "periods": periods(a.budget.months, words),
+        "periods_title": words[
+            "revenue_by_quarter" if len(a.budget.months) <= 3 * MAX_QUARTERS else "revenue_by_year"
+        ],
+        "first_revenue": next((m.month for m in a.budget.months if m.revenue > 0), None),
+        "funds": funds(plan),
+        "measured_rows": lambda values: measured_rows(values, plan.currency, report.lang),
         "findings": localized(report.findings, report.lang),
         # the summary's measurement: the chosen route's evidence (or the first route's), and
         # a newer rehearsal of the same route beside it; with no evidence, the first rehearsal
@@ -195,6 +213,71 @@ def template_context(report: Report) -> dict[str, Any]:
         "critical_names": [names[t] for t in a.schedule.critical_path],
         "risk_by_id": {r.id: r for r in plan.risks},
     }
+
+
+@dataclasses.dataclass
+class Period:
+    """A quarter or a year of the cash model, for the revenue table."""
+
+    label: str
+    revenue: float
+    spending: float
+    cash: float  # at the end of the period
+
+    @property
+    def net(self) -> float:
+        return self.revenue - self.spending
+
+
+MAX_QUARTERS = 12  # longer horizons are shown by year
+
+
+def periods(months: Sequence[Month], words: Mapping[str, Any]) -> list[Period]:
+    """The monthly cash model summed by quarter (by year beyond three years); a period
+    cut short by the horizon is labelled by its real months."""
+    size = 3 if len(months) <= 3 * MAX_QUARTERS else 12
+    key = "quarter_n" if size == 3 else "year_n"
+    out = []
+    for i in range(0, len(months), size):
+        chunk = months[i : i + size]
+        out.append(
+            Period(
+                label=str(words[key if len(chunk) > 1 else "month_n"]).format(
+                    n=i // size + 1 if len(chunk) > 1 else chunk[0].month,
+                    first=chunk[0].month,
+                    last=chunk[-1].month,
+                ),
+                revenue=sum(m.revenue for m in chunk),
+                spending=sum(m.team + m.items for m in chunk),
+                cash=chunk[-1].cash,
+            )
+        )
+    return out
+
+
+def funds(plan: Plan) -> list[tuple[str, float, float | None]]:
+    """The use of funds as (category, amount, share of the ask)."""
+    if plan.funding is None:
+        return []
+    ask = plan.funding.ask
+    return [
+        (u.category, u.amount, u.amount / ask if ask else None) for u in plan.funding.use_of_funds
+    ]
+
+
+def measured_rows(values: Mapping[str, Any], currency: str, lang: str) -> list[tuple[str, str]]:
+    """A record's training figures or forecast as (label, value with its unit), in the
+    catalogue's order (planner/quantities.py), the keys it does not know last."""
+    from . import quantities
+
+    order = list(quantities.CATALOGUE)
+    keys = sorted(
+        (k for k, v in values.items() if isinstance(v, int | float) and not isinstance(v, bool)),
+        key=lambda k: (order.index(k) if k in order else len(order), k),
+    )
+    return [
+        (quantities.label(k, lang), quantities.value(k, values[k], currency, lang)) for k in keys
+    ]
 
 
 def jinja_env(markdown: bool = False) -> Any:
@@ -210,7 +293,34 @@ def jinja_env(markdown: bool = False) -> Any:
     env.filters["md"] = markdown_text
     env.filters["cell"] = lambda text: markdown_text(text).replace("|", "\\|")
     env.filters["phrase"] = phrase
+    env.globals["quantity"] = _quantity
+    env.globals["target"] = _target
+    env.filters["moment"] = moment
     return env
+
+
+def moment(at: Any) -> str:
+    """A record's time as a person reads it: 2027-02-10 09:15 UTC."""
+    import datetime as dt
+
+    when: object = at
+    if isinstance(at, str):
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            return at
+    if isinstance(when, dt.datetime):
+        if when.tzinfo is not None:
+            when = when.astimezone(dt.UTC)
+        return when.strftime("%Y-%m-%d %H:%M") + " UTC"
+    return str(at)
+
+
+def _quantity(key: str, value: Any, currency: str = "", lang: str = "en") -> str:
+    """A goal's or a record's value with its unit (planner/quantities.py)."""
+    from . import quantities
+
+    return quantities.value(key, value, currency, lang)
 
 
 _CJK = re.compile("[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -247,3 +357,14 @@ def markdown_text(text: Any) -> str:
     for ch in s:
         out.append("\\" + ch if ch in "\\`*_{}[]()#+!~" else ch)
     return "".join(out)
+
+
+def _target(key: str, value: Any, currency: str = "", lang: str = "en") -> str:
+    """A goal's target as the founder wrote it (0.85, not 0.850), with its unit where the
+    metric has one (25 USD, 150 ms, 1 h)."""
+    from . import quantities
+
+    known = quantities.CATALOGUE.get(key)
+    if known is None or known.unit == "score" or not isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, int | float) else str(value)
+    return quantities.value(key, value, currency, lang)

@@ -17,6 +17,7 @@ from .evidence import Basis, Evidence
 from .load import LoadedPlan
 from .model import Plan
 from .network import Network
+from .quantities import small_amount as small_amount  # re-exported for the CLI
 from .schedule import Schedule
 
 PERCENTILES = (10, 50, 80, 95)
@@ -136,6 +137,7 @@ class Report:
     diagrams: dict[str, str]
     generated: dt.date
     extra: dict[str, Any] = field(default_factory=dict)
+    appendix: bool = False  # the Mermaid sources at the end (`report --appendix`)
 
     @property
     def plan(self) -> Plan:
@@ -242,14 +244,3 @@ class Report:
         if b is None or b.commercial_use is not False:
             return None
         return str(self.labels["non_commercial"].format(licence=b.licence or "?"))
-
-
-def small_amount(x: float) -> str:
-    """An amount that may be a fraction of a cent, in decimals with three significant
-    digits (0.0000457, 0.0123, 1.50), never in scientific notation."""
-    import math
-
-    if x == 0 or not math.isfinite(x):
-        return f"{x:.2f}"
-    decimals = max(2, 2 - math.floor(math.log10(abs(x))))
-    return f"{x:,.{decimals}f}"

@@ -180,6 +180,14 @@ def _optimised(a: Analysis) -> Any:
     return next((ev for ev in [*a.evidence, *a.rehearsals] if ev.variants), None)
 
 
+def _minor_label(v: float, _: Any) -> str:
+    """A minor tick of a log axis labelled at 2 and 5 times a power of ten (2, 5, 20, 50)."""
+    if v <= 0:
+        return ""
+    lead = v / 10 ** math.floor(math.log10(v) + 1e-9)
+    return f"{v:g}" if round(lead, 6) in (2.0, 5.0) else ""
+
+
 def pareto(points: list[tuple[float, float]]) -> list[int]:
     """Indexes of the points no other point beats on both axes (lower x, higher y), by x."""
     order = sorted(range(len(points)), key=lambda i: (points[i][0], -points[i][1]))
@@ -214,6 +222,8 @@ def _variants(fig: Figure, a: Analysis, labels: Labels, cjk: bool) -> None:
     xs = [x for x, _ in points]
     ax.set_xlim(min(xs) / 1.3, max(xs) * 1.6)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    # the log axis' own minor labels are mathtext, which SVG text (fonttype none) shows raw
+    ax.xaxis.set_minor_formatter(FuncFormatter(_minor_label))
     lo, hi = min(y for _, y in points), max(y for _, y in points)
     pad = max(0.005, 0.15 * (hi - lo))
     ax.set_ylim(lo - pad, hi + pad)

@@ -15,16 +15,25 @@ from .output import echo, print_warnings
 def report(
     plan: PlanFile,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="OUT.pdf, OUT.html, OUT.md or OUT.json.")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="OUT.pdf, OUT.html, OUT.md or OUT.json.",
+        ),
     ],
     lang: ReportLang = None,
     iterations: Iterations = DEFAULT_ITERATIONS,
     seed: Seed = DEFAULT_SEED,
+    appendix: Annotated[
+        bool,
+        typer.Option("--appendix", help="End with the Mermaid sources of every diagram."),
+    ] = False,
 ) -> None:
     """Write the plan's report: a one-page summary, SMART goals with findings, team and
     budget with the cash curve, the schedule with its critical path, the risk register and
-    heat map, the Monte Carlo results, the technical route and what was measured, and the
-    Mermaid sources. The format follows the file's suffix.
+    heat map, the Monte Carlo results, the technical route and what was measured, and with
+    --appendix the Mermaid sources. The format follows the file's suffix.
 
     Example: ventureplan report plan.yaml -o plan.pdf --lang zh
     """
@@ -36,6 +45,7 @@ def report(
         )
     output_path(output, inputs=[plan])  # before the work: never the plan itself
     made = pipeline.report(plan, lang=lang, iterations=iterations, seed=seed)
+    made.appendix = appendix
     data = pipeline.render(made, suffix)
     print_warnings(f for f in made.findings if f.code == "plugin-failed")
     write_atomic(output, data)

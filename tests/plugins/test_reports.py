@@ -107,9 +107,12 @@ def test_zh_labels_in_html():
         "风险登记册",
         "蒙特卡洛模拟",
         "技术路线",
-        "附录",
     ):
         assert word in html
+    assert "附录" not in html  # the Mermaid sources only with --appendix
+    r = report_of(STARTERS / "newslens.zh.yaml")
+    r.appendix = True
+    assert "附录：Mermaid 源码" in render(r, "html").decode()
 
 
 @needs_pdftotext
@@ -130,9 +133,9 @@ def test_english_pdf_has_every_section_and_numbers(tmp_path):
         "Risk register",
         "Monte Carlo simulation",
         "Technical route",
-        "Appendix: Mermaid sources",
     ):
         assert heading in text
+    assert "Appendix" not in text and "gantt\n" not in text  # sources only with --appendix
     assert text.count(f"{pages} ") >= 1 and f"{pages} / {pages}" in text.replace("\u2009", " ")
     assert r.extra["refused_urls"] == []
 
