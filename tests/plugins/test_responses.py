@@ -372,7 +372,7 @@ def test_the_register_is_sorted_by_exposure_then_emv(cli, tmp_path):
     assert [r["id"] for r in to_dict(a)["risks"]] == ["costly", "often", "rare"]
     md = render(build_report(LoadedPlan(plan, {}, SourceMap("p.yaml")), iterations=100), "md")
     text = md.decode()
-    assert text.index("| Costly |") < text.index("| Often |") < text.index("| Rare |")
+    assert text.index("| **Costly** (") < text.index("| **Often** (") < text.index("| **Rare** (")
     assert "**Top risks:** Costly (high); Often (medium); Rare (high)" in text
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan.model_dump(mode="json", by_alias=True)))
