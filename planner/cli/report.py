@@ -19,7 +19,8 @@ def report(
         typer.Option(
             "--output",
             "-o",
-            help="OUT.pdf, OUT.html, OUT.md or OUT.json.",
+            help="OUT.pdf, OUT.html, OUT.md, OUT.json or OUT.xlsx (the financial model "
+            "with live formulas).",
         ),
     ],
     lang: ReportLang = None,
