@@ -310,9 +310,13 @@ def moment(at: Any) -> str:
         except ValueError:
             return at
     if isinstance(when, dt.datetime):
+        zone = "UTC"  # a record's time without a zone is UTC (records.py)
         if when.tzinfo is not None:
-            when = when.astimezone(dt.UTC)
-        return when.strftime("%Y-%m-%d %H:%M") + " UTC"
+            try:
+                when = when.astimezone(dt.UTC)
+            except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC day: keep its zone
+                zone = when.isoformat()[-6:]
+        return when.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes") + " " + zone
     return str(at)
 
 

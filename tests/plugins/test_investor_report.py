@@ -378,3 +378,14 @@ def test_an_empty_plan_says_what_to_add_instead_of_empty_tables(tmp_path, lang):
     assert L["critical_path"] not in md and L["critical_path"] not in page
     assert L["revenue_by_quarter"] not in page  # no table of zeros
     assert "<svg" not in render(r, "html").decode()
+
+
+def test_a_records_time_reads_in_utc_even_at_the_ends_of_the_calendar():
+    from ventureplan.planner.report import moment
+
+    assert moment("2027-02-10T10:15:30+01:00") == "2027-02-10 09:15 UTC"
+    assert moment(dt.datetime(2027, 2, 10, 9, 15)) == "2027-02-10 09:15 UTC"
+    # no UTC day exists for these: shown in their own zone, never an OverflowError
+    assert moment("0001-01-01T00:00:00+01:00") == "0001-01-01 00:00 +01:00"
+    assert moment("9999-12-31T23:59:00-05:00") == "9999-12-31 23:59 -05:00"
+    assert moment("not a time") == "not a time"
