@@ -138,3 +138,17 @@ def value(key: str, x: float, currency: str = "", lang: str = "en") -> str:
 def shown(key: str, x: float, currency: str = "", lang: str = "en") -> str:
     """`label value`: "peak memory 2,630 MB"."""
     return f"{label(key, lang)} {value(key, x, currency, lang)}"
+
+
+def target(key: str, x: float, currency: str = "", lang: str = "en") -> str:
+    """A goal's target as the founder wrote it (0.9, not 0.900), with its unit where the
+    metric has one: "0.50 USD", "250,000 USD", "150 ms", "1 h"."""
+    if not isinstance(x, int | float) or isinstance(x, bool):
+        return str(x)
+    q = CATALOGUE.get(key)
+    unit = q.unit if q else ""
+    if unit in ("", "score"):
+        return f"{x:g}"
+    if unit == "money" and abs(x) >= 0.01:
+        return f"{number(x, 0 if float(x).is_integer() else 2)} {currency}".strip()
+    return value(key, x, currency, lang)

@@ -14,6 +14,7 @@ from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
+from . import quantities
 from .defaults import LANGUAGES
 from .errors import Finding, VenturePlanError
 
@@ -268,8 +269,6 @@ def funds(plan: Plan) -> list[tuple[str, float, float | None]]:
 def measured_rows(values: Mapping[str, Any], currency: str, lang: str) -> list[tuple[str, str]]:
     """A record's training figures or forecast as (label, value with its unit), in the
     catalogue's order (planner/quantities.py), the keys it does not know last."""
-    from . import quantities
-
     order = list(quantities.CATALOGUE)
     keys = sorted(
         (k for k, v in values.items() if isinstance(v, int | float) and not isinstance(v, bool)),
@@ -293,8 +292,8 @@ def jinja_env(markdown: bool = False) -> Any:
     env.filters["md"] = markdown_text
     env.filters["cell"] = lambda text: markdown_text(text).replace("|", "\\|")
     env.filters["phrase"] = phrase
-    env.globals["quantity"] = _quantity
-    env.globals["target"] = _target
+    env.globals["quantity"] = quantities.value  # a measured value with its unit
+    env.globals["target"] = quantities.target  # a goal's target as written, with its unit
     env.filters["moment"] = moment
     return env
 
@@ -318,13 +317,6 @@ def moment(at: Any) -> str:
                 zone = when.isoformat()[-6:]
         return when.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes") + " " + zone
     return str(at)
-
-
-def _quantity(key: str, value: Any, currency: str = "", lang: str = "en") -> str:
-    """A goal's or a record's value with its unit (planner/quantities.py)."""
-    from . import quantities
-
-    return quantities.value(key, value, currency, lang)
 
 
 _CJK = re.compile("[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -361,14 +353,3 @@ def markdown_text(text: Any) -> str:
     for ch in s:
         out.append("\\" + ch if ch in "\\`*_{}[]()#+!~" else ch)
     return "".join(out)
-
-
-def _target(key: str, value: Any, currency: str = "", lang: str = "en") -> str:
-    """A goal's target as the founder wrote it (0.85, not 0.850), with its unit where the
-    metric has one (25 USD, 150 ms, 1 h)."""
-    from . import quantities
-
-    known = quantities.CATALOGUE.get(key)
-    if known is None or known.unit == "score" or not isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, int | float) else str(value)
-    return quantities.value(key, value, currency, lang)

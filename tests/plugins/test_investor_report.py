@@ -228,6 +228,16 @@ def test_quantities_have_labels_units_and_integers():
     assert quantities.value("train_hours", 0.114, lang="zh") == "6.8 分钟"
 
 
+def test_a_goals_target_reads_as_written_with_its_unit():
+    assert quantities.target("macro_f1", 0.85) == "0.85"  # not 0.850
+    assert quantities.target("cost", 0.5, "USD") == "0.50 USD"
+    assert quantities.target("cost", 250000, "USD") == "250,000 USD"
+    assert quantities.target("cost_per_1k_requests", 0.00005, "USD") == "0.0000500 USD"
+    assert quantities.target("latency_p95_ms", 150.0) == "150 ms"
+    assert quantities.target("train_hours", 1.0) == "1 h"
+    assert quantities.target("paying_customers", 3) == "3"  # a manual metric
+
+
 RAW = ("peak_memory_mb", "tokens_per_second", "full_train_samples", "samples_per_second")
 
 
