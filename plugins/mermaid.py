@@ -80,9 +80,10 @@ def gantt(analysis: Analysis, labels: dict[str, Any]) -> str:
     ]
     if plan.calendar == "workdays":
         lines.append("    excludes weekends")
-    order = {tid: i for i, tid in enumerate(analysis.network.ids)}
+    # sections in the order the plan first names each phase, tasks in the plan's order: as
+    # in the PDF's gantt (Mermaid resolves an `after` that names a later task)
     phases: dict[str, list[str]] = {}
-    for t in sorted(plan.tasks, key=lambda t: order[t.id]):
+    for t in plan.tasks:
         phases.setdefault(t.phase or labels["no_phase"], []).append(t.id)
     tasks = {t.id: t for t in plan.tasks}
     for phase, members in phases.items():

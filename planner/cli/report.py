@@ -19,8 +19,8 @@ def report(
         typer.Option(
             "--output",
             "-o",
-            help="OUT.pdf, OUT.html, OUT.md, OUT.json or OUT.xlsx (the financial model "
-            "with live formulas).",
+            help="OUT.pdf, OUT.html, OUT.md, OUT.json, OUT.xlsx (the financial model with "
+            "live formulas), OUT.tjp (TaskJuggler) or OUT.ics (calendar).",
         ),
     ],
     lang: ReportLang = None,

@@ -184,3 +184,40 @@ def test_roadmap_draws_from_the_same_simulation_as_the_report(cli, small_plan):
     code, a, _ = cli("roadmap", small_plan, "-d", "budget", "-n", "300", "--seed", "5")
     code, b, _ = cli("roadmap", small_plan, "-d", "budget", "-n", "300", "--seed", "6")
     assert a != b  # the pie's numbers do come from the simulation
+
+
+def test_gantt_sections_follow_the_order_the_plan_names_phases():
+    """As the PDF's gantt does: the plan names launch first, though its tasks come last in
+    the schedule, so launch is the first section; `after` may name a later task."""
+    plan = make_plan(
+        [
+            {**task("ship", 2, 3, 4, ["build"]), "name": "Ship it", "phase": "launch"},
+            {**task("spec", 1, 2, 3), "name": "Write the spec", "phase": "research"},
+            {**task("build", 4, 5, 6, ["spec"]), "name": "Build it", "phase": "development"},
+            {
+                "id": "m",
+                "name": "Launched",
+                "milestone": True,
+                "depends_on": ["ship"],
+                "phase": "launch",
+            },
+            {**task("notes", 1, 1, 1, ["spec"]), "name": "Release notes"},
+        ]
+    )
+    pm = get_plugin_manager()
+    a = analyze(plan, iterations=100, pm=pm)
+    assert a.network.ids == ["spec", "build", "notes", "ship", "m"]  # research first
+    text = diagrams(a, labels("en"), pm)["gantt"]
+    sections = [line.split("section ", 1)[1] for line in text.splitlines() if "section " in line]
+    assert sections == ["launch", "research", "development", "#40;no phase#41;"]
+    result = check({"gantt": text})["gantt"]
+    assert result["ok"], result["error"]
+    assert result["unresolved_after"] == []
+    got = {t["task"]: (t["section"], t["start"], t["end"]) for t in result["tasks"]}
+    assert got == {  # Mermaid's own dates, end exclusive: the schedule's, from 2027-01-04
+        "Ship it": ("launch", "2027-01-13", "2027-01-18"),
+        "Launched": ("launch", "2027-01-18", "2027-01-18"),
+        "Write the spec": ("research", "2027-01-04", "2027-01-06"),
+        "Build it": ("development", "2027-01-06", "2027-01-13"),
+        "Release notes": ("(no phase)", "2027-01-06", "2027-01-07"),
+    }
