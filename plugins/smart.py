@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def _lint(
     code: str,
-    letter: str,
+    letter: str | None,
     lang: str,
     path: tuple[str | int, ...],
     text: str | None = None,
@@ -37,9 +37,57 @@ def _vague(statement: str) -> bool:
     return cjk < 8 if cjk else len(statement.split()) < 5
 
 
+def _empty(plan: Plan) -> list[Finding]:
+    """What a plan has nothing of yet: a reviewer's first questions (what is the work, what is
+    it for, who does it, what does it cost), each with what to add."""
+    lang, out = plan.language, []
+    if not plan.tasks:
+        out.append(_lint("plan-no-tasks", "T", lang, ("tasks",)))
+    if not plan.goals:
+        out.append(_lint("plan-no-goals", "S", lang, ("goals",)))
+    if not plan.team:
+        out.append(_lint("plan-no-team", "A", lang, ("team",)))
+    if _no_budget(plan):
+        out.append(_lint("plan-no-budget", "A", lang, ("budget",)))
+    return out
+
+
+def _no_budget(plan: Plan) -> bool:
+    b = plan.budget
+    return not b.cash and not b.items and not b.revenue
+
+
+def _funding(plan: Plan) -> list[Finding]:
+    """The use of funds adds up to the ask (within a cent)."""
+    f = plan.funding
+    if f is None or not f.use_of_funds:
+        return []
+    used = sum(u.amount for u in f.use_of_funds)
+    if abs(used - f.ask) < 0.005:
+        return []
+    cur = plan.currency
+    return [
+        _lint(
+            "funding-use-mismatch",
+            None,
+            plan.language,
+            ("funding", "use_of_funds"),
+            used=_amount(used, cur),
+            ask=_amount(f.ask, cur),
+            gap=_amount(abs(f.ask - used), cur),
+            n=len(f.use_of_funds),
+        )
+    ]
+
+
+def _amount(x: float, currency: str) -> str:
+    """Whole amounts without cents, others with them: "250,000 USD", "1,000.50 USD"."""
+    return f"{x:,.0f} {currency}" if float(x).is_integer() else f"{x:,.2f} {currency}"
+
+
 @hookimpl
 def plan_checks(plan: Plan) -> list[Finding]:
-    out = []
+    out = _empty(plan) + _funding(plan)
     lang = plan.language
     measured = {g for r in plan.routes for g in r.measures}
     for i, g in enumerate(plan.goals):
@@ -119,8 +167,11 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
             )
     out += _measured_misses(analysis)
     budget = analysis.budget
-    if budget.runway_months is not None and budget.runway_months < analysis.months(
-        sim.finish["p80"]
+    # with no budget at all, plan-no-budget says so: "the cash runs out in month 0" is noise
+    if (
+        not _no_budget(plan)
+        and budget.runway_months is not None
+        and budget.runway_months < analysis.months(sim.finish["p80"])
     ):
         out.append(
             _lint(

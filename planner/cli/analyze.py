@@ -1,18 +1,34 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .. import pipeline
+from .. import pipeline, quantities
 from ..analysis import to_dict
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED
 from ..errors import Finding
-from ..evidence import Basis, Evidence
-from ..results import Analysis, small_amount
-from .options import Iterations, JsonFlag, PlanFile, Seed
-from .output import print_findings, print_json
+from ..evidence import Basis, Evidence, GoalEvidence
+from ..results import Analysis
+from .options import Iterations, JsonFlag, PlanFile, Seed, Width
+from .output import (
+    Col,
+    console,
+    fit,
+    for_person,
+    joined,
+    money,
+    number,
+    print_findings,
+    print_json,
+    say,
+)
 from .output import safe as escape
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 MAX_ROWS = 30
+SHOWN_PATH = 12  # critical-path tasks named before "…"
+LEFT = {"title_justify": "left"}
 
 
 def analyze_command(
@@ -20,11 +36,13 @@ def analyze_command(
     iterations: Iterations = DEFAULT_ITERATIONS,
     seed: Seed = DEFAULT_SEED,
     json_: JsonFlag = False,
+    width: Width = None,
 ) -> None:
     """Schedule the plan, score its risks, simulate it and check the money.
 
     Prints the critical path, the finish date at P10/P50/P80/P95, the cost, the risk
-    register, what drives the finish, the runway, and what measured runs imply.
+    register, what drives the finish, the runway, and what measured runs imply, laid out
+    for the terminal's width (`--width` to choose one).
 
     Example: ventureplan analyze plan.yaml --iterations 20000 --seed 7
     """
@@ -33,242 +51,333 @@ def analyze_command(
     if json_:
         print_json(to_dict(outcome.analysis, outcome.findings))
     else:
-        _report(outcome.analysis, outcome.file, outcome.findings)
+        _report(outcome.analysis, outcome.file, outcome.findings, width)
 
 
-def _money(value: float, currency: str) -> str:
-    return f"{value:,.0f} {currency}"
+def measure(key: str, value: float, currency: str) -> str:
+    """A measurement with its unit, from the shared catalogue, kept on one line."""
+    return joined(quantities.value(key, value, currency))
 
 
-def _report(a: Analysis, file: str, findings: list[Finding]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    plan, sim, sched = a.plan, a.simulation, a.schedule
-    cur = plan.currency
-    console = Console(highlight=False, soft_wrap=True)
+def _report(a: Analysis, file: str, findings: list[Finding], width: int | None) -> None:
+    out = console(width)
+    plan = a.plan
     unit = "workdays" if plan.calendar == "workdays" else "days"
-    console.print(f"[bold]{escape(plan.name)}[/] — starts {plan.start}, durations in {unit}")
+    say(out, f"[bold]{escape(plan.name)}[/] — starts {plan.start}, durations in {unit}")
+    _schedule(out, a, unit)
+    _simulation(out, a, unit)
+    _risks(out, a)
+    _responses(out, a, unit)
+    _drivers(out, a)
+    _budget(out, a)
+    for ev in [*a.evidence, *a.rehearsals]:
+        _evidence(out, ev, plan.currency)
+    print_findings(out, file, findings, hints=False, wrap=for_person(width))
 
+
+def _schedule(out: Console, a: Analysis, unit: str) -> None:
+    sched = a.schedule
+    if not sched.tasks:
+        say(
+            out,
+            "No tasks yet, so nothing to schedule: add tasks, each with an estimate "
+            "(optimistic, likely, pessimistic).",
+        )
+        return
     crit = set(sched.critical_path)
     rows = sched.tasks if len(sched.tasks) <= MAX_ROWS else [t for t in sched.tasks if t.id in crit]
-    table = Table(title="Schedule (likely durations)", title_justify="left")
-    for col, just in (
-        ("task", "left"),
-        ("start", "left"),
-        ("finish", "left"),
-        ("days", "right"),
-        ("slack", "right"),
-        ("critical", "center"),
-    ):
-        if col == "task":
-            table.add_column(col, ratio=1, overflow="fold")
-        else:
-            table.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
-    for t in rows[:MAX_ROWS]:
-        label = escape(t.name or t.id) + (" ◆" if t.milestone else "")
-        table.add_row(
-            label,
+    columns = [
+        Col("task", flex=True, want=24),
+        Col("start", drop=3),
+        Col("finish"),
+        Col("days", "right"),
+        Col("slack", "right", drop=2),
+        Col("critical", "center", short="crit", drop=1),
+    ]
+    cells = [
+        [
+            escape(t.name or t.id) + (" ◆" if t.milestone else ""),
             str(t.start_date),
             str(t.finish_date),
-            f"{t.duration:g}",
-            f"{t.slack:.1f}",
+            number(t.duration),
+            number(t.slack),
             "[red]●[/]" if t.critical else "",
-        )
-    console.print(table)
+        ]
+        for t in rows[:MAX_ROWS]
+    ]
+    title = f"Schedule (likely durations, in {unit})"
+    out.print(fit(out.width, columns, cells, title=title, **LEFT))
     if len(rows) < len(sched.tasks):
-        console.print(
+        say(
+            out,
             f"[dim]{len(sched.tasks) - len(rows)} tasks off the critical path not shown; "
-            "use --json[/]"
+            "use --json[/]",
         )
-    console.print(
-        f"Deterministic finish: [bold]{sched.finish_date}[/] ({sched.duration:g} {unit}); "
-        f"critical path: {escape(' → '.join(sched.critical_path[:12]))}"
-        + (" …" if len(sched.critical_path) > 12 else "")
+    path = sched.critical_path
+    named = escape(" → ".join(path[:SHOWN_PATH])) + (" …" if len(path) > SHOWN_PATH else "")
+    say(
+        out,
+        f"Deterministic finish: [bold]{sched.finish_date}[/] "
+        f"({joined(number(sched.duration) + ' ' + unit)})"
+        + (f"; critical path: {named}" if path else ""),
+        hanging=2,
     )
 
+
+def _simulation(out: Console, a: Analysis, unit: str) -> None:
+    plan, sim = a.plan, a.simulation
+    if not plan.tasks and not plan.risks:
+        say(out, "Monte Carlo: nothing to simulate yet (no tasks and no risks).")
+        return
+    cur = plan.currency
+    keys = ("p10", "p50", "p80", "p95")
     planned = "; as planned, responses in effect" if a.responses else ""
-    table = Table(
-        title=f"Monte Carlo: {sim.iterations:,} iterations, seed {sim.seed}{planned}",
-        title_justify="left",
-    )
-    for col in ("", "P10", "P50", "P80", "P95"):
-        table.add_column(col, justify="right")
-    table.add_row(
-        "finish date", *(str(a.date(sim.finish[k])) for k in ("p10", "p50", "p80", "p95"))
-    )
-    table.add_row(unit, *(f"{sim.finish[k]:.1f}" for k in ("p10", "p50", "p80", "p95")))
-    table.add_row(f"cost ({cur})", "", *(f"{sim.cost[k]:,.0f}" for k in ("p50", "p80", "p95")))
+    columns = [
+        Col("", flex=True, want=12),
+        Col("P10", "right", drop=2),
+        Col("P50", "right"),
+        Col("P80", "right"),
+        Col("P95", "right", drop=1),
+    ]
+    rows = [
+        ["finish date", *(str(a.date(sim.finish[k])) for k in keys)],
+        [unit, *(number(sim.finish[k]) for k in keys)],
+        [f"cost ({cur})", "", *(f"{sim.cost[k]:,.0f}" for k in keys[1:])],
+    ]
     inherent = a.inherent
     if inherent is not None and a.responses:
-        table.add_row(
-            "finish, no responses",
-            *(str(a.date(inherent.finish[k])) for k in ("p10", "p50", "p80", "p95")),
-        )
-        table.add_row(
-            f"cost, no responses ({cur})",
-            "",
-            *(f"{inherent.cost[k]:,.0f}" for k in ("p50", "p80", "p95")),
+        rows.append(["finish, no responses", *(str(a.date(inherent.finish[k])) for k in keys)])
+        rows.append(
+            [f"cost, no responses ({cur})", "", *(f"{inherent.cost[k]:,.0f}" for k in keys[1:])]
         )
     if a.evidence_simulation:
         measured = a.evidence_simulation
-        table.add_row(
-            "finish, measured risks",
-            *(str(a.date(measured.finish[k])) for k in ("p10", "p50", "p80", "p95")),
-        )
-    console.print(table)
+        rows.append(["finish, measured risks", *(str(a.date(measured.finish[k])) for k in keys)])
+    title = f"Monte Carlo: {sim.iterations:,} iterations, seed {sim.seed}{planned}"
+    out.print(fit(out.width, columns, [[escape(c) for c in r] for r in rows], title=title, **LEFT))
 
-    if a.risks:
-        table = Table(title="Risk register (by exposure)", title_justify="left")
-        table.add_column("risk", ratio=1, overflow="fold")
-        for col in ("category", "p × impact", "score", "EMV", "after", "response"):
-            table.add_column(
-                col, justify="right" if col in ("score", "EMV") else "left", no_wrap=True
-            )
-        colour = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}
-        for r in a.risks:
-            table.add_row(
-                escape(r.title),
-                r.category,
-                f"{r.probability:.0%} × {r.impact}",
-                f"[{colour[r.level]}]{r.score} {r.level}[/]",
-                _money(r.emv, cur),
-                f"[{colour[r.residual_level]}]{r.residual_score} {r.residual_level}[/]",
-                r.response or "",
-            )
-        console.print(table)
 
-    if a.responses:
-        table = Table(
-            title="What each response buys at P80 (the plan without just that response, "
-            "minus the plan as planned)",
-            title_justify="left",
-        )
-        table.add_column("risk", ratio=1, overflow="fold")
-        for col in ("response", f"{unit} saved", "cost saved", "mitigation cost"):
-            table.add_column(col, justify="left" if col == "response" else "right", no_wrap=True)
-        titles = {r.id: r.title for r in plan.risks}
-        for e in a.responses:
-            table.add_row(
-                escape(titles.get(e.risk, e.risk)),
-                e.response,
-                f"{e.p80_days_saved:.1f}",
-                _money(e.p80_cost_saved, cur),
-                _money(e.mitigation_cost, cur),
-            )
-        console.print(table)
-        if sim.responses_sample < sim.iterations:
-            console.print(f"[dim]from the first {sim.responses_sample:,} iterations[/]")
+COLOUR = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}
 
+
+def _risks(out: Console, a: Analysis) -> None:
+    if not a.risks:
+        say(out, "No risks in the register yet.")
+        return
+    cur = a.plan.currency
+    columns = [
+        Col("risk", flex=True),
+        Col("category", drop=5),
+        Col("p × impact", short="p×i", drop=2),
+        Col("score", "right"),
+        Col("EMV", "right", drop=1),
+        Col("after", drop=4),
+        Col("response", drop=3),
+    ]
+    rows = [
+        [
+            escape(r.title),
+            r.category,
+            joined(f"{r.probability:.0%} × {r.impact}"),
+            f"[{COLOUR[r.level]}]{joined(f'{r.score} {r.level}')}[/]",
+            money(r.emv, cur),
+            f"[{COLOUR[r.residual_level]}]{joined(f'{r.residual_score} {r.residual_level}')}[/]",
+            r.response or "",
+        ]
+        for r in a.risks
+    ]
+    out.print(fit(out.width, columns, rows, title="Risk register (by exposure)", **LEFT))
+
+
+def _responses(out: Console, a: Analysis, unit: str) -> None:
+    if not a.responses:
+        return
+    cur, sim = a.plan.currency, a.simulation
+    columns = [
+        Col("risk", flex=True),
+        Col("response", drop=3),
+        Col(f"{unit} saved", "right"),
+        Col("cost saved", "right", drop=1),
+        Col("mitigation cost", "right", drop=2),
+    ]
+    titles = {r.id: r.title for r in a.plan.risks}
+    rows = [
+        [
+            escape(titles.get(e.risk, e.risk)),
+            e.response,
+            number(e.p80_days_saved),
+            money(e.p80_cost_saved, cur),
+            money(e.mitigation_cost, cur),
+        ]
+        for e in a.responses
+    ]
+    title = (
+        "What each response buys at P80 (the plan without just that response, minus the plan "
+        "as planned)"
+    )
+    out.print(fit(out.width, columns, rows, title=title, **LEFT))
+    if sim.responses_sample < sim.iterations:
+        say(out, f"[dim]from the first {sim.responses_sample:,} iterations[/]")
+
+
+def _drivers(out: Console, a: Analysis) -> None:
+    plan, sim = a.plan, a.simulation
     drivers = sim.sensitivity[:8]
-    if drivers:
-        table = Table(
-            title="What drives the finish (rank correlation) and how often tasks are critical",
-            title_justify="left",
-        )
-        table.add_column("driver", ratio=1, overflow="fold")
-        table.add_column("kind", no_wrap=True)
-        table.add_column("ρ", justify="right", no_wrap=True)
-        table.add_column("", no_wrap=True)
-        table.add_column("critical in", justify="right", no_wrap=True)
-        names = {t.id: t.name or t.id for t in plan.tasks} | {r.id: r.title for r in plan.risks}
-        for s in drivers:
-            bar = "█" * round(abs(s.rho) * 20)
-            share = (
-                f"{sim.criticality[s.id]:.0%}"
-                if s.kind == "task"
-                else f"occurs {sim.risk_occurrence[s.id]:.0%}"
-            )
-            table.add_row(escape(names[s.id]), s.kind, f"{s.rho:+.2f}", bar, share)
-        console.print(table)
+    if not drivers:
+        return
+    columns = [
+        Col("driver", flex=True),
+        Col("kind", drop=2),
+        Col("ρ", "right"),
+        Col("", drop=1),
+        Col("critical in", "right", short="critical"),
+    ]
+    names = {t.id: t.name or t.id for t in plan.tasks} | {r.id: r.title for r in plan.risks}
+    rows = [
+        [
+            escape(names[s.id]),
+            s.kind,
+            f"{s.rho:+.2f}",
+            "█" * round(abs(s.rho) * 10),
+            f"{sim.criticality[s.id]:.0%}"
+            if s.kind == "task"
+            else joined(f"occurs {sim.risk_occurrence[s.id]:.0%}"),
+        ]
+        for s in drivers
+    ]
+    title = "What drives the finish (rank correlation) and how often tasks are critical"
+    out.print(fit(out.width, columns, rows, title=title, **LEFT))
 
-    b = a.budget
+
+def _budget(out: Console, a: Analysis) -> None:
+    plan, b, cur = a.plan, a.budget, a.plan.currency
+    if not plan.team and not (plan.budget.cash or plan.budget.items or plan.budget.revenue):
+        say(
+            out,
+            "Budget: none yet (no team, cash, costs or revenue): add team roles with "
+            "their monthly cost, and budget: cash, items and revenue.",
+            hanging=2,
+        )
+        return
     runway = (
-        f"runway {b.runway_months:.1f} months (cash out around {b.cash_out_date})"
+        f"runway {joined(number(b.runway_months) + ' months')} (cash out around {b.cash_out_date})"
         if b.runway_months is not None
-        else f"cash never runs out (lowest {_money(b.lowest_cash, cur)} "
-        f"in month {b.lowest_cash_month})"
+        else f"cash never runs out (lowest {money(b.lowest_cash, cur)} "
+        f"in {joined(f'month {b.lowest_cash_month}')})"
     )
-    even = f"month {b.break_even_month}" if b.break_even_month else "not reached"
-    console.print(
-        f"Budget: burn {_money(b.monthly_burn, cur)}/month (team {_money(b.team_monthly, cur)}); "
-        f"{runway}; break-even {even}; "
-        f"chance of running out of cash before the finish: {b.p_cash_out:.0%}"
+    even = joined(f"month {b.break_even_month}") if b.break_even_month else "not reached"
+    chance = (
+        ""
+        if b.p_cash_out is None
+        else (f"; chance of running out of cash before the finish: {b.p_cash_out:.0%}")
+    )
+    say(
+        out,
+        f"Budget: burn {money(b.monthly_burn, cur)}/month (team {money(b.team_monthly, cur)}); "
+        f"{runway}; break-even {even}{chance}",
+        hanging=2,
     )
 
-    for ev in [*a.evidence, *a.rehearsals]:
-        if ev.basis is not None:
-            console.print(f"[dim]{escape(_basis(ev.basis))}[/]")
-        for g in ev.goals:
-            verdict = (
-                "[green]met[/]" if g.met else "[red]missed[/]" if g.met is False else "no target"
-            )
-            if ev.rehearsal:
-                verdict = f"{verdict} [yellow](rehearsal: counts for nothing)[/]"
-            elif not g.settles:
-                verdict = f"{verdict} [yellow](measured on other data than {escape(g.about)})[/]"
-            ci = f" (95% CI {g.interval[0]:.3f}–{g.interval[1]:.3f})" if g.interval else ""
-            pm = f", P(miss) {g.p_miss:.0%}" if g.p_miss is not None else ""
-            console.print(
-                f"{'Rehearsed' if ev.rehearsal else 'Measured'} "
-                f"({escape(ev.route)}, run {escape(ev.run)}): goal {escape(g.goal)} "
-                f"{g.metric} = {g.value:.3f}{ci} vs target {g.direction} {g.target}: {verdict}{pm}"
-            )
-        for re_ in ev.risks:
-            console.print(
-                f"  risk {escape(re_.risk)}: your probability {re_.probability:.0%}, "
-                f"measured {re_.measured_probability:.0%}"
-            )
-        if ev.forecast:
-            parts = ", ".join(f"{k.replace('_', ' ')} {v:,.2f}" for k, v in ev.forecast.items())
-            console.print(f"  full-scale forecast: {escape(parts)}")
-        if ev.variants:
-            _variants(console, ev)
-        if ev.serving:
-            console.print("  " + escape(serving_line(ev.serving, a.plan.currency)))
 
-    print_findings(console, file, findings, hints=False)
-
-
-def _variants(console: Any, ev: Evidence) -> None:
-    """An optimisation's variants as measured, the chosen one marked."""
-    from rich.table import Table
-
-    source = escape(ev.basis.source_run or "") if ev.basis and ev.basis.source_run else ""
-    table = Table(
-        title=f"Variants of run {source}: latency in ms at batch 1, texts/s at batch 32, "
-        "size in MB, parameters in millions",
-        box=None,
-        padding=(0, 1),
-        title_justify="left",
-    )
-    table.add_column("variant", no_wrap=True)
-    for head in ("p50", "p95", "/s", "MB", "M", "macro-F1", "change", "agree"):
-        table.add_column(head, justify="right", no_wrap=True)
-
-    def num(value: float | None, spec: str) -> str:
-        return "" if value is None else format(value, spec)
-
-    for v in ev.variants:
-        name = escape(v.name) + (" [bold]*[/]" if v.name == ev.chosen else "")
-        table.add_row(
-            name,
-            num(v.latency_p50_ms, ".1f"),
-            num(v.latency_p95_ms, ".1f"),
-            num(v.throughput_per_s, ",.0f"),
-            num(v.size_mb, ".1f"),
-            num(v.params_millions, ".1f"),
-            num(v.macro_f1, ".3f"),
-            num(v.change, "+.3f"),
-            "" if v.agreement is None else f"{v.agreement:.1%}",
+def _evidence(out: Console, ev: Evidence, cur: str) -> None:
+    if ev.basis is not None:
+        say(out, f"[dim]{escape(_basis(ev.basis))}[/]", hanging=2)
+    for g in ev.goals:
+        say(out, _verdict(ev, g, cur), hanging=2)
+    for re_ in ev.risks:
+        say(
+            out,
+            f"  risk {escape(re_.risk)}: your probability {re_.probability:.0%}, "
+            f"measured {re_.measured_probability:.0%}",
+            hanging=4,
         )
-    console.print(table)
+    if ev.forecast:
+        parts = ", ".join(
+            f"{quantities.label(k)} {measure(k, v, cur)}" for k, v in ev.forecast.items()
+        )
+        say(out, f"  full-scale forecast: {escape(parts)}", hanging=4)
+    if ev.variants:
+        _variants(out, ev)
+    if ev.serving:
+        say(out, "  " + escape(serving_line(ev.serving, cur)), hanging=4)
+
+
+def _verdict(ev: Evidence, g: GoalEvidence, cur: str) -> str:
+    """`Measured (route, run R): goal G macro-F1 = 0.955 (95% CI …) vs target >= 0.9: met`."""
+    verdict = "[green]met[/]" if g.met else "[red]missed[/]" if g.met is False else "no target"
+    if ev.rehearsal:
+        verdict = f"{verdict} [yellow](rehearsal: counts for nothing)[/]"
+    elif not g.settles:
+        verdict = f"{verdict} [yellow](measured on other data than {escape(g.about)})[/]"
+    key = g.metric or ""
+    ci = ""
+    if g.interval:
+        low, high = (quantities.value(key, x, cur) for x in g.interval)
+        ci = f" ({joined(f'95% CI {low}–{high}')})"
+    pm = f", P(miss) {g.p_miss:.0%}" if g.p_miss is not None else ""
+    target = (
+        f" vs target {joined(f'{g.direction} {quantities.target(key, g.target, cur)}')}"
+        if g.target is not None
+        else ""
+    )
+    return (
+        f"{'Rehearsed' if ev.rehearsal else 'Measured'} "
+        f"({escape(ev.route)}, run {escape(ev.run)}): goal {escape(g.goal)} "
+        f"{escape(quantities.label(key))} = {measure(key, g.value, cur)}{ci}{target}: "
+        f"{verdict}{pm}"
+    )
+
+
+# (record field, header, the header where space is short, dropped first: highest)
+VARIANT_COLUMNS = (
+    ("latency_p50_ms", "p50", 0),
+    ("latency_p95_ms", "p95", 3),
+    ("throughput_per_s", "/s", 0),
+    ("size_mb", "MB", 0),
+    ("params_millions", "M", 4),
+    ("macro_f1", "macro-F1", 0),
+    ("change", "change", 2),
+    ("agreement", "agree", 1),
+)
+
+
+def _column(key: str, values: list[float | None]) -> list[str]:
+    """A column of variants' figures: the catalogue's rounding, the same decimals down the
+    column (none where every figure is whole); the units are in the table's title."""
+    q = quantities.CATALOGUE[key]
+    if q.unit in ("score", "share"):
+        return ["" if v is None else quantities.value(key, v) for v in values]
+    whole = all(v is None or float(v).is_integer() for v in values)
+    return ["" if v is None else quantities.number(v, 0 if whole else q.digits) for v in values]
+
+
+def _variants(out: Console, ev: Evidence) -> None:
+    """An optimisation's variants as measured, the chosen one marked."""
+    source = escape(ev.basis.source_run or "") if ev.basis and ev.basis.source_run else ""
+    columns = [Col("variant", flex=True, want=16, breaks="-")] + [
+        Col(head, "right", drop=drop) for _, head, drop in VARIANT_COLUMNS
+    ]
+    figures = [
+        _column(key, [getattr(v, key) for v in ev.variants]) for key, _, _ in VARIANT_COLUMNS
+    ]
+    rows = [
+        [escape(v.name) + (" [bold]*[/]" if v.name == ev.chosen else "")]
+        + [column[n] for column in figures]
+        for n, v in enumerate(ev.variants)
+    ]
+    title = (
+        f"Variants of run {source}: latency in ms at batch 1, texts/s at batch 32, "
+        "size in MB, parameters in millions"
+    )
+    out.print(fit(out.width, columns, rows, title=title, box=None, padding=(0, 1), **LEFT))
     if ev.chosen is None:
-        console.print("No variant is within max_metric_drop and meets the quality goals.")
+        say(out, "No variant is within max_metric_drop and meets the quality goals.")
     else:
-        console.print(
+        say(
+            out,
             f"* chosen: {escape(ev.chosen)}, the fastest within max_metric_drop that meets "
-            "the quality goals"
+            "the quality goals",
+            hanging=2,
         )
 
 
@@ -298,19 +407,24 @@ def _basis(b: Basis) -> str:
 
 
 def serving_line(s: dict[str, float], currency: str) -> str:
-    """A load test's figures in one line."""
-    parts = [f"{int(s.get('requests', 0)):,} requests from {int(s.get('concurrency', 0))} clients"]
+    """A load test's figures in one line, each with its unit (kept beside its number)."""
+
+    def q(key: str) -> str:
+        return measure(key, s[key], currency)
+
+    head = f"{q('requests') if 'requests' in s else 0} requests"
+    if "concurrency" in s:
+        head += f" from {q('concurrency')} clients"
     if "duration_s" in s:
-        parts[0] += f" in {s['duration_s']:.0f} s"
+        head += f" in {q('duration_s')}"
+    parts = [head]
     if "throughput_per_s" in s:
-        parts.append(f"{s['throughput_per_s']:,.1f} requests/s")
-    lat = [
-        f"{p} {s[f'latency_{p}_ms']:.1f}" for p in ("p50", "p95", "p99") if f"latency_{p}_ms" in s
-    ]
+        parts.append(f"throughput {q('throughput_per_s')}")
+    lat = [f"{p} {q(f'latency_{p}_ms')}" for p in ("p50", "p95", "p99") if f"latency_{p}_ms" in s]
     if lat:
-        parts.append("latency " + ", ".join(lat) + " ms")
+        parts.append("latency " + ", ".join(lat))
     if "error_rate" in s:
-        parts.append(f"errors {s['error_rate']:.2%}")
+        parts.append(f"error rate {q('error_rate')}")
     if "cost_per_1k_requests" in s:
-        parts.append(f"{small_amount(s['cost_per_1k_requests'])} {currency} per 1,000 requests")
+        parts.append(f"cost per 1,000 requests {q('cost_per_1k_requests')}")
     return "Serving: " + "; ".join(parts)

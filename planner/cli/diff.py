@@ -17,8 +17,8 @@ from ..workshop.diff import (
     label,
     to_dict,
 )
-from .options import JsonFlag
-from .output import print_json
+from .options import JsonFlag, Width
+from .output import Col, console, fit, joined, money, number, print_json, say
 from .output import safe as escape
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def diff(
         typer.Option("--seed", min=0, help="Random seed, the same for both versions."),
     ] = DEFAULT_SEED,
     json_: JsonFlag = False,
+    width: Width = None,
 ) -> None:
     """Show what changed between two versions of a plan, and what it does to the numbers.
 
@@ -70,55 +71,57 @@ def diff(
     if json_:
         print_json({"files": {"old": a.file, "new": b.file}, **to_dict(result)})
     else:
-        _report(result, a.loaded, b.loaded)
+        _report(result, a.loaded, b.loaded, width)
 
 
-def _signed(value: float | None, fmt: str, unit: str = "") -> str:
+def _signed(value: float | None, unit: str = "", *, whole: bool = False) -> str:
+    """A change with its sign and unit (none on a zero): "+4 workdays", "-5.4 months"."""
     if value is None:
         return "—"
-    text = format(value, fmt)
-    if text.lstrip("+-").strip("0.,") == "":  # no sign on a zero
-        text = text.lstrip("+-")
-    return f"{text} {unit}".rstrip()
+    text = f"{abs(value):,.0f}" if whole else number(abs(value))
+    sign = "" if text.strip("0.,") == "" else "+" if value > 0 else "-"
+    return joined(f"{sign}{text} {unit}".rstrip())
 
 
-def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
-    from rich.console import Console
-
-    console = Console(highlight=False, soft_wrap=True)
+def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan, width: int | None) -> None:
+    out = console(width)
     if not d.changed and not d.effect.moved:
-        console.print("No changes.")
+        say(out, "No changes.")
         return
-    console.print(f"[bold]{escape(old.file)}[/] → [bold]{escape(new.file)}[/]")
+    say(out, f"[bold]{escape(old.file)}[/] → [bold]{escape(new.file)}[/]", hanging=2)
     if not d.changed:
-        console.print("No changes to the plan's fields (the numbers below moved nonetheless).")
+        say(out, "No changes to the plan's fields (the numbers below moved nonetheless).")
 
     if d.plan:
-        console.print("\n[bold]plan[/]")
+        say(out, "\n[bold]plan[/]")
         for c in d.plan:
-            console.print(
+            say(
+                out,
                 f"  [yellow]~[/] {escape(c.path)}: {escape(format_value(c.old))} → "
-                f"{escape(format_value(c.new))}"
+                f"{escape(format_value(c.new))}",
+                hanging=6,
             )
 
     for col in d.collections:
         if col.empty:
             continue
-        console.print(f"\n[bold]{TITLES[col.name]}[/]")
+        say(out, f"\n[bold]{TITLES[col.name]}[/]")
         for key in col.added:
             name = label(entries(new.plan, col.name)[key])
             extra = f"  [dim]{escape(format_value(name))}[/]" if name and name != key else ""
-            console.print(f"  [green]+ {escape(key)}[/]{extra}")
+            say(out, f"  [green]+ {escape(key)}[/]{extra}", hanging=6)
         for key in col.removed:
             name = label(entries(old.plan, col.name)[key])
             extra = f"  [dim]{escape(format_value(name))}[/]" if name and name != key else ""
-            console.print(f"  [red]- {escape(key)}[/]{extra}")
+            say(out, f"  [red]- {escape(key)}[/]{extra}", hanging=6)
         for item in col.changed:
-            console.print(f"  [yellow]~ {escape(item.id)}[/]")
+            say(out, f"  [yellow]~ {escape(item.id)}[/]", hanging=4)
             for c in item.changes:
-                console.print(
+                say(
+                    out,
                     f"      {escape(c.path)}: {escape(format_value(c.old))} → "
-                    f"{escape(format_value(c.new))}"
+                    f"{escape(format_value(c.new))}",
+                    hanging=8,
                 )
 
     if d.measured_added or d.measured_removed:
@@ -127,33 +130,35 @@ def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
             for n, word in ((d.measured_added, "added"), (d.measured_removed, "removed"))
             if n
         ]
-        console.print(f"\n[bold]measured[/]\n  {', '.join(parts)}")
+        say(out, f"\n[bold]measured[/]\n  {', '.join(parts)}")
 
     if d.verdicts:
-        console.print(
+        say(
+            out,
             "\n[bold]verdicts[/] [dim](from evidence; rehearsals and ignored runs settle "
-            "nothing)[/]"
+            "nothing)[/]",
         )
         for v in d.verdicts:
-            console.print(
+            say(
+                out,
                 f"  {escape(v.goal)}: {_verdict(v.old, v.old_value, v.old_run)} → "
-                f"{_verdict(v.new, v.new_value, v.new_run)}"
+                f"{_verdict(v.new, v.new_value, v.new_run)}",
+                hanging=4,
             )
 
-    console.print()
-    _effect(console, d, old, new)
+    out.print()
+    _effect(out, d, old, new)
 
 
 def _verdict(word: str | None, value: float | None, run: str | None) -> str:
     if word is None:
         return "not settled"
     colour = "green" if word == "met" else "red"
-    return f"[{colour}]{word}[/] ({value:.3f}, run {escape(run or '')})"
+    which = joined(f"run {escape(run or '')}")
+    return f"[{colour}]{word}[/] ({value:.3f}, {which})"
 
 
-def _effect(console: Console, d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
-    from rich.table import Table
-
+def _effect(out: Console, d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:
     e = d.effect
     cur = e.currency
     unit_old, unit_new = (
@@ -162,61 +167,71 @@ def _effect(console: Console, d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> 
 
     def finish(f: FinishDelta) -> tuple[str, str, str]:
         delta = (
-            _signed(f.delta, "+.1f", unit_new)
+            _signed(f.delta, unit_new)
             if unit_old == unit_new
-            else _signed(f.delta_days, "+d", "days")
+            else _signed(f.delta_days, "days", whole=True)
         )
-        return f"{f.old_date} ({f.old:.1f})", f"{f.new_date} ({f.new:.1f})", delta
+        return (
+            f"{f.old_date} ({number(f.old)})",
+            f"{f.new_date} ({number(f.new)})",
+            delta,
+        )
 
-    def money(x: Delta) -> tuple[str, str, str]:
+    def amounts(x: Delta) -> tuple[str, str, str]:
         def m(v: float | None) -> str:
-            return "—" if v is None else f"{v:,.0f} {cur}"
+            return "—" if v is None else money(v, cur)
 
-        return m(x.old), m(x.new), _signed(x.delta, "+,.0f", cur)
+        return m(x.old), m(x.new), _signed(x.delta, cur, whole=True)
 
     def runway(v: float | None) -> str:
-        return "never runs out" if v is None else f"{v:.1f} months"
+        return "never runs out" if v is None else joined(f"{number(v)} months")
 
     def even(v: float | None) -> str:
-        return "not reached" if v is None else f"month {v:.0f}"
+        return "not reached" if v is None else joined(f"month {v:.0f}")
 
     def share(v: float | None) -> str:
         return "—" if v is None else f"{v:.0%}"
 
     pc = e.p_cash_out
-    table = Table(
-        title=f"Effect ({e.iterations:,} iterations, seed {e.seed} for both)",
-        title_justify="left",
-        caption=f"finish: date (and {unit_new} from the start)"
-        if unit_old == unit_new
-        else f"finish: date (and {unit_old} → {unit_new} from the start)",
-        caption_justify="left",
-    )
-    table.add_column("", no_wrap=True)
-    for col in ("old", "new", "Δ"):
-        table.add_column(col, justify="right", no_wrap=True)
-    table.add_row("P50 finish", *finish(e.finish_p50))
-    table.add_row("P80 finish", *finish(e.finish_p80))
-    table.add_row("deterministic finish", *finish(e.deterministic_finish))
-    table.add_row("cost P50", *money(e.cost_p50))
-    table.add_row("cost P80", *money(e.cost_p80))
     r, b = e.runway_months, e.break_even_month
-    table.add_row("runway", runway(r.old), runway(r.new), _signed(r.delta, "+.1f", "months"))
-    table.add_row("break-even", even(b.old), even(b.new), _signed(b.delta, "+.0f", "months"))
-    table.add_row(
-        "P(cash out)",
-        share(pc.old),
-        share(pc.new),
-        _signed(None if pc.delta is None else pc.delta * 100, "+.0f", "pp"),
+    rows = [
+        ["P50 finish", *finish(e.finish_p50)],
+        ["P80 finish", *finish(e.finish_p80)],
+        ["deterministic finish", *finish(e.deterministic_finish)],
+        ["cost P50", *amounts(e.cost_p50)],
+        ["cost P80", *amounts(e.cost_p80)],
+        ["runway", runway(r.old), runway(r.new), _signed(r.delta, "months")],
+        ["break-even", even(b.old), even(b.new), _signed(b.delta, "months", whole=True)],
+        [
+            "P(cash out)",
+            share(pc.old),
+            share(pc.new),
+            _signed(None if pc.delta is None else pc.delta * 100, "pp", whole=True),
+        ],
+    ]
+    columns = [Col("", flex=True, want=12)] + [
+        Col(c, "right", wrap=True) for c in ("old", "new", "Δ")
+    ]
+    out.print(
+        fit(
+            out.width,
+            columns,
+            rows,
+            title=f"Effect ({e.iterations:,} iterations, seed {e.seed} for both)",
+            title_justify="left",
+            caption=f"finish: date (and {unit_new} from the start)"
+            if unit_old == unit_new
+            else f"finish: date (and {unit_old} → {unit_new} from the start)",
+            caption_justify="left",
+        )
     )
-    console.print(table)
 
     def path(ids: list[str]) -> str:
         more = " …" if len(ids) > SHOWN_PATH else ""
         return escape(" → ".join(ids[:SHOWN_PATH])) + more
 
     if e.critical_path_old == e.critical_path_new:
-        console.print(f"Critical path (unchanged): {path(e.critical_path_new)}")
+        say(out, f"Critical path (unchanged): {path(e.critical_path_new)}", hanging=2)
     else:
-        console.print(f"Critical path: was {path(e.critical_path_old)}")
-        console.print(f"               now {path(e.critical_path_new)}")
+        say(out, f"Critical path: was {path(e.critical_path_old)}", hanging=19)
+        say(out, f"               now {path(e.critical_path_new)}", hanging=19)

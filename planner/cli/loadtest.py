@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
+from ..load import load_plan
+from ..quantities import small_amount
 from ..records import ServingRecord
-from ..results import small_amount
 from ..serving import loadtest_route
-from .options import PlanFile
-from .output import echo, print_warnings
+from .options import PlanFile, Width
+from .output import console, for_person, joined, print_warnings, safe, say
 
 
 def loadtest(
@@ -43,6 +44,7 @@ def loadtest(
     write_back: Annotated[
         bool, typer.Option("--write-back/--no-write-back", help="Append the record to the plan.")
     ] = True,
+    width: Width = None,
 ) -> None:
     """Start the model API on 127.0.0.1 (or drive `--url`), send it the test split's real
     texts from N concurrent clients for the duration, and append a `kind: serving` record:
@@ -55,24 +57,30 @@ def loadtest(
         plan, run, route, concurrency=concurrency, duration=duration, url=url, write_back=write_back
     )
     print_warnings(warnings)
-    for line in summary(record):
-        echo(line)
-    echo(
-        f"Wrote the record to {plan}"
+    out, wrap = console(width), for_person(width)
+    # on a terminal each line wraps between words; piped (a log), each stays one line
+    for line in summary(record, load_plan(plan).plan.currency):
+        say(out, safe(line), hanging=4, one_line=not wrap)
+    say(
+        out,
+        safe(f"Wrote the record to {plan}")
         if write_back
-        else "The plan was not changed (--no-write-back)"
+        else "The plan was not changed (--no-write-back)",
+        one_line=not wrap,
     )
 
 
-def summary(record: ServingRecord) -> list[str]:
+def summary(record: ServingRecord, currency: str = "") -> list[str]:
     s = record.serving
     served = f"variant {record.variant} of run" if record.variant else "run"
     lines = [
         f"Load test {record.run} of {served} {record.source_run} ({record.device}):",
-        f"  {s.requests:,} requests from {s.concurrency} clients in {s.duration_s:.1f} s, "
+        f"  {s.requests:,} requests from {s.concurrency} clients in "
+        f"{joined(f'{s.duration_s:.1f} s')}, "
         f"{s.throughput_per_s:,.1f} answered per second, error rate {s.error_rate:.2%}",
-        f"  latency p50 {s.latency_p50_ms:.1f} ms, p95 {s.latency_p95_ms:.1f} ms, "
-        f"p99 {s.latency_p99_ms:.1f} ms",
+        f"  latency p50 {joined(f'{s.latency_p50_ms:.1f} ms')}, "
+        f"p95 {joined(f'{s.latency_p95_ms:.1f} ms')}, "
+        f"p99 {joined(f'{s.latency_p99_ms:.1f} ms')}",
     ]
     if s.texts_over_max_chars:
         lines.append(
@@ -81,8 +89,9 @@ def summary(record: ServingRecord) -> list[str]:
         )
     if s.cost_per_1k_requests is not None:
         lines.append(
-            f"  cost per 1,000 requests {small_amount(s.cost_per_1k_requests)} "
-            "(at serve.price_per_hour)"
+            "  cost per 1,000 requests "
+            + joined(f"{small_amount(s.cost_per_1k_requests)} {currency}".strip())
+            + " (at serve.price_per_hour)"
         )
     for gid, g in record.goals.items():
         verdict = "not settled" if g.met is None else ("met" if g.met else "missed")

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from .. import planfile
+from .. import planfile, quantities
 from ..errors import VenturePlanError
 from ..load import load_plan
 from ..records import KINDS, AnyRecord, Record
 from ..source import read
-from .options import JsonFlag, PlanFile
-from .output import echo, print_json, safe
+from .options import JsonFlag, PlanFile, Width
+from .output import Col, console, echo, fit, joined, print_json, safe, say
 
 
 def _records(path: Path) -> list[AnyRecord]:
@@ -59,6 +59,7 @@ def measured(
         str | None, typer.Option("--drop", help="Remove this run's record from the plan.")
     ] = None,
     json_: JsonFlag = False,
+    width: Width = None,
 ) -> None:
     """List the plan's measured records (a rehearsal or an ignored record is shown but
     never counted as evidence); set one aside, remove one, or add one a run kept aside.
@@ -88,7 +89,8 @@ def measured(
             planfile.append_record(plan, record)
         echo(f"Added {', '.join(r.run for r in records)} to {plan}")
         return
-    runs = load_plan(plan).plan.measured
+    loaded = load_plan(plan).plan
+    runs = loaded.measured
     rows: list[dict[str, Any]] = [
         {
             "run": m.run,
@@ -109,15 +111,28 @@ def measured(
     if not rows:
         echo(f"{plan} holds no measured runs yet (ventureplan run {plan} adds one)")
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("run", "kind", "route", "at", "counts", "metrics")
+    out = console(width)
+    columns = [
+        Col("run", wrap=True, breaks="-"),
+        Col("kind", drop=3),
+        Col("route", wrap=True, breaks="-", drop=2),
+        Col("at", drop=4),  # the run's id says when, too
+        Col("counts", drop=1),
+        Col("metrics", flex=True),
+    ]
+    cells = []
     for r in rows:
-        metrics = ", ".join(f"{k} {v:.3f}" for k, v in r["metrics"].items())
+        # each metric whole on its line: "macro-F1 0.955", "compute cost 0.35 USD"
+        metrics = ", ".join(
+            joined(quantities.shown(k, v, loaded.currency)) for k, v in r["metrics"].items()
+        )
         counts = "ignored" if r["ignored"] else "rehearsal" if r["rehearsal"] else "evidence"
-        table.add_row(safe(r["run"]), r["kind"], safe(r["route"]), r["at"], counts, safe(metrics))
-    Console(highlight=False).print(table)
+        cells.append([safe(r["run"]), r["kind"], safe(r["route"]), r["at"], counts, safe(metrics)])
+    out.print(fit(out.width, columns, cells))
     for r in rows:
         if r["rehearsal_reasons"]:
-            echo(f"{r['run']}: rehearsal: {'; '.join(r['rehearsal_reasons'])}")
+            say(
+                out,
+                f"{safe(r['run'])}: rehearsal: {safe('; '.join(r['rehearsal_reasons']))}",
+                hanging=2,
+            )

@@ -8,8 +8,8 @@ import typer
 
 from ..optimizing import optimize_route
 from ..records import OptimizationRecord, Variant
-from .options import PlanFile
-from .output import echo, print_warnings
+from .options import PlanFile, Width
+from .output import console, for_person, joined, print_warnings, safe, say
 
 
 def optimize(
@@ -27,6 +27,7 @@ def optimize(
     write_back: Annotated[
         bool, typer.Option("--write-back/--no-write-back", help="Append the record to the plan.")
     ] = True,
+    width: Width = None,
 ) -> None:
     """Make what the route's `optimize:` section asks for from a trained model: structurally
     pruned copies (attention heads and feed-forward neurons removed by gradient importance,
@@ -42,12 +43,16 @@ def optimize(
     """
     record, warnings = optimize_route(plan, run, route, write_back=write_back)
     print_warnings(warnings)
+    out, wrap = console(width), for_person(width)
+    # on a terminal each line wraps between words; piped (a log), each stays one line
     for line in summary(record):
-        echo(line)
-    echo(
-        f"Wrote the record to {plan}"
+        say(out, safe(line), hanging=4, one_line=not wrap)
+    say(
+        out,
+        safe(f"Wrote the record to {plan}")
         if write_back
-        else "The plan was not changed (--no-write-back)"
+        else "The plan was not changed (--no-write-back)",
+        one_line=not wrap,
     )
 
 
@@ -75,6 +80,7 @@ def summary(record: OptimizationRecord) -> list[str]:
 
 
 # (field, how it reads) in the order a variant's line says them
+# (each figure kept whole on a line: a number never parts from its unit)
 SHOWN = (
     ("latency_p50_ms", "p50 {:.1f} ms"),
     ("latency_p95_ms", "p95 {:.1f} ms"),
@@ -88,5 +94,9 @@ SHOWN = (
 
 
 def variant_line(v: Variant, chosen: bool) -> str:
-    parts = [form.format(value) for name, form in SHOWN if (value := getattr(v, name)) is not None]
+    parts = [
+        joined(form.format(value))
+        for name, form in SHOWN
+        if (value := getattr(v, name)) is not None
+    ]
     return f"{v.name:<16} " + ", ".join(parts) + ("  <- chosen" if chosen else "")

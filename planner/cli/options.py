@@ -22,3 +22,14 @@ Seed = Annotated[
     int,
     typer.Option("--seed", min=0, help="Random seed; the same seed gives the same numbers."),
 ]
+Width = Annotated[
+    int | None,
+    typer.Option(
+        "--width",
+        min=30,
+        max=1000,
+        show_default=False,
+        help="Lay the output out for this many columns (default: the terminal's width, "
+        "COLUMNS where set, 80 when piped). Findings wrap too, as on a terminal.",
+    ),
+]

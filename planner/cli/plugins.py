@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from ..plugin_manager import get_plugin_manager
-from .options import JsonFlag
-from .output import print_json, safe
+from .options import JsonFlag, Width
+from .output import Col, console, fit, print_json, safe
 
 
 def plugins(
     json_: JsonFlag = False,
+    width: Width = None,
 ) -> None:
     """List the installed plugins and the hooks each implements.
 
@@ -18,16 +19,17 @@ def plugins(
     if json_:
         print_json([vars(i) | {"builtin": i.builtin} for i in infos])
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="ventureplan plugins", title_justify="left")
-    table.add_column("name", no_wrap=True)
-    table.add_column("module", no_wrap=True)
-    table.add_column("from", no_wrap=True)
-    table.add_column("hooks", overflow="fold")
+    out = console(width)
+    columns = [
+        Col("name", wrap=True, breaks="-_"),
+        Col("module", wrap=True, breaks="._", drop=1),
+        Col("from", wrap=True, breaks="-_"),
+        # hook names are long and whole: the column is wide enough for the longest
+        Col("hooks", flex=True, want=36),
+    ]
+    rows = []
     for i in infos:
         origin = "built-in" if i.builtin else (i.distribution or "registered")
         hooks = f"[red]failed: {safe(i.error)}[/]" if i.error else ", ".join(i.hooks)
-        table.add_row(safe(i.name), safe(i.module), safe(origin), hooks)
-    Console().print(table)
+        rows.append([safe(i.name), safe(i.module), safe(origin), hooks])
+    out.print(fit(out.width, columns, rows, title="ventureplan plugins", title_justify="left"))

@@ -241,26 +241,13 @@ def new(
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` terminal cells, broken at spaces (and anywhere in
-    a run of wide characters), continuation lines indented as the first."""
-    from rich.cells import cell_len
+    """`text` in lines of at most `width` terminal cells, broken between words (and inside a
+    run of wide characters) by the CLI's one wrapper, continuation lines indented as the
+    first."""
+    from rich.text import Text
+
+    from .output import wrap
 
     indent = text[: len(text) - len(text.lstrip())]
-    lines: list[str] = []
-    line = indent
-    for word in text.split():
-        joined = f"{line} {word}" if line.strip() else line + word
-        if cell_len(joined) <= width:
-            line = joined
-            continue
-        if line.strip():
-            lines.append(line)
-        line = indent + word
-        while cell_len(line) > width:  # a long run without spaces (Chinese): by cells
-            cut = len(line)
-            while cut > len(indent) + 1 and cell_len(line[:cut]) > width:
-                cut -= 1
-            lines.append(line[:cut])
-            line = indent + line[cut:]
-    lines.append(line)
-    return lines
+    room = max(width - len(indent), 1)
+    return [indent + line.plain for line in wrap(Text(" ".join(text.split())), room)]

@@ -150,7 +150,7 @@ def test_an_unknown_run_is_one_line_and_changes_nothing(cli, tmp_path):
 def test_analyze_says_what_each_verdict_rests_on_and_labels_rehearsals(cli, tmp_path):
     path = with_data(tmp_path / "plan.yaml")
     path.write_text(MEASURED + REHEARSAL)
-    code, out, err = cli("analyze", path, "--iterations", "500")
+    code, out, err = cli("analyze", path, "--iterations", "500", "--width", "200")
     assert code == 0, err
     lines = [" ".join(ln.split()) for ln in out.splitlines()]
     assert (

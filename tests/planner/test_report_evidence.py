@@ -142,7 +142,7 @@ def test_diff_shows_verdicts_from_evidence_only(cli, tmp_path):
             "    at: 2027-02-10T09:15:00Z\n", "    at: 2027-02-10T09:15:00Z\n    ignored: true\n"
         )
     )
-    code, out, err = cli("diff", measured, ignored, "--iterations", "300")
+    code, out, err = cli("diff", measured, ignored, "--iterations", "300", "--width", "200")
     assert code == 0, err
     lines = [" ".join(ln.split()) for ln in out.splitlines()]
     assert (

@@ -132,12 +132,12 @@ def test_a_missed_serving_goal_raises_its_risk_and_a_finding(tmp_path, cli):
 
 
 def test_analyze_prints_the_serving_figures(plan, cli):
-    code, out, err = cli("analyze", plan, "--iterations", "300")
+    code, out, err = cli("analyze", plan, "--iterations", "300", "--width", "200")
     assert code == 0, err
     lines = [" ".join(ln.split()) for ln in out.splitlines()]
     assert (
-        "Serving: 9,120 requests from 16 clients in 30 s; 304.0 requests/s; latency p50 18.0, "
-        "p95 41.0, p99 60.2 ms; errors 0.00%; 0.0000457 USD per 1,000 requests"
+        "Serving: 9,120 requests from 16 clients in 30 s; throughput 304/s; latency p50 18 ms, "
+        "p95 41 ms, p99 60.2 ms; error rate 0.0%; cost per 1,000 requests 0.0000457 USD"
     ) in lines, out
     assert any(
         ln.startswith("Evidence: run 20270213T080000Z-minilm-load, data tickets.csv, load test of")

@@ -145,3 +145,39 @@ def test_business_goal_metric_needs_no_route(small_plan):
         "    metric: paying_customers\n    target: 10\n",
     )
     assert findings == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "  cash: 200000\n  items:\n    - {id: gpu, category: compute, amount: 500, per: month}\n",
+            "  cash: 0\n",
+            (
+                "plan-no-budget",
+                "A",
+                "budget",
+                63,
+                "the plan has no budget (no cash, costs or revenue), so there is no runway to check",
+            ),
+        ),
+        (
+            "measured: []\n",
+            "funding:\n  ask: 250000\n  use_of_funds:\n    - {category: team, amount: 200000}\n"
+            "    - {category: compute, amount: 60000}\nmeasured: []\n",
+            (
+                "funding-use-mismatch",
+                None,
+                "funding.use_of_funds",
+                69,
+                "the use of funds adds up to 260,000 USD, but the ask is 250,000 USD "
+                "(10,000 USD apart)",
+            ),
+        ),
+    ],
+)
+def test_each_lint_of_what_the_plan_lacks(small_plan, old, new, expected):
+    """The small plan without its budget, or with a raise that does not add up. (An empty
+    team makes the owners unknown, an error: tests/plugins/test_empty_plan.py has it.) With
+    no budget at all, the cash-out lint stays quiet: plan-no-budget says it."""
+    assert _check(small_plan, old, new) == [expected]
