@@ -16,8 +16,9 @@ from .calendar import elapsed_months
 from .defaults import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS, MAX_SPAN
 from .errors import Finding, VenturePlanError
 from .evidence import gather, measured_probabilities
+from .leveling import plan_network
 from .model import Plan
-from .network import Network, build_network
+from .network import Network
 from .plugin_manager import Manager, call_first, collect, findings, get_plugin_manager
 from .results import Analysis, RiskScore, SimulationResult
 from .riskscore import inherent_impacts, planned_impacts
@@ -50,7 +51,7 @@ def analyze(
         )
         return result
 
-    net = build_network(plan)
+    net = plan_network(plan)
     residual_span(plan, net)
     sched = schedule(plan, net)
     scoring: list[Finding] = []
@@ -76,6 +77,8 @@ def analyze(
             show = max(show, math.ceil(extra) + 3)
     budget = model.result(min(max(show, 12), 120))
     budget.p_cash_out = sim.p_cash_out
+    budget.p_cash_out_with_raise = sim.p_cash_out_with_raise
+    budget.p_cash_out_without_raise = sim.p_cash_out_without_raise
     p50_months = float(elapsed_months(plan.start, plan.calendar, np.array([sim.finish["p50"]]))[0])
 
     analysis = Analysis(

@@ -2,6 +2,11 @@
 
 Month m (1-based) covers the time [m-1, m) in months from the start. One-off items and
 one-off revenue land at the start of their month; monthly amounts accrue evenly through it.
+A role costs its headcount × monthly cost in its months from_month..until_month only.
+
+The raise (`funding.ask` at the start of `funding.month`) lands like one-off revenue but is
+not revenue (it never counts toward break-even) and is uncertain: the model keeps the cash
+curve with it (the main curve, the plan as the founder hopes) and without it.
 """
 
 from __future__ import annotations
@@ -40,6 +45,14 @@ class BudgetResult:
     lowest_cash_month: int
     months: list[Month] = field(default_factory=list)
     p_cash_out: float | None = None  # filled in from the simulation
+    # The raise, when the plan gives funding.month (otherwise the fields below equal the main
+    # ones and raise_probability is None): the main runway and cash curve count it; these
+    # give the curve without it.
+    runway_months_without_raise: float | None = None
+    cash_out_date_without_raise: dt.date | None = None
+    raise_probability: float | None = None
+    p_cash_out_with_raise: float | None = None  # filled in from the simulation
+    p_cash_out_without_raise: float | None = None
 
 
 def month_start(start: dt.date, m: int) -> dt.date:
@@ -70,7 +83,20 @@ class BudgetModel:
         self.plan = plan
         self.horizon = horizon
         months = np.arange(1, horizon + 1)
-        self.team = np.full(horizon, sum(r.headcount * r.monthly_cost for r in plan.team), float)
+        self.team = np.zeros(horizon)  # team cost per month
+        for role in plan.team:
+            last = role.until_month or horizon
+            self.team += np.where(
+                (months >= role.from_month) & (months <= last),
+                float(role.headcount * role.monthly_cost),
+                0.0,
+            )
+        self.raise_once = np.zeros(horizon)  # the raise, if it has a month
+        funding = plan.funding
+        self.has_raise = funding is not None and funding.month is not None
+        self.raise_probability = funding.probability if funding and self.has_raise else None
+        if funding is not None and funding.month is not None and funding.month <= horizon:
+            self.raise_once[funding.month - 1] = funding.ask
         self.items = np.zeros(horizon)  # monthly items
         self.once = np.zeros(horizon)  # one-off items
         self.revenue_rate = np.zeros(horizon)
@@ -94,17 +120,27 @@ class BudgetModel:
                     grown = rev.amount * (1.0 + rev.growth) ** np.maximum(k, 0)
                 self.revenue_rate += np.where(k >= 0, np.minimum(grown, 1e15), 0.0)
         rate = self.team + self.items - self.revenue_rate  # net outflow per month
-        self.cash_start = np.empty(horizon)  # just after the month's one-offs
-        self.cash_end = np.empty(horizon)
-        cash = plan.budget.cash
-        for m in range(horizon):
-            cash = cash - self.once[m] + self.revenue_once[m]
-            self.cash_start[m] = cash
-            cash -= rate[m]
-            self.cash_end[m] = cash
-        self.running_min = np.minimum.accumulate(np.minimum(self.cash_start, self.cash_end))
+        # without the raise: cash just after the month's one-offs, and at its end
+        self.cash_start0, self.cash_end0 = self._curve(rate, self.revenue_once)
+        self.running_min0 = np.minimum.accumulate(np.minimum(self.cash_start0, self.cash_end0))
+        if self.has_raise:  # the main curve counts the raise
+            self.cash_start, self.cash_end = self._curve(rate, self.revenue_once + self.raise_once)
+            self.running_min = np.minimum.accumulate(np.minimum(self.cash_start, self.cash_end))
+        else:
+            self.cash_start, self.cash_end = self.cash_start0, self.cash_end0
+            self.running_min = self.running_min0
         spend_rate = self.team + self.items
         self.spend_before = np.concatenate([[0.0], np.cumsum(spend_rate + self.once)])
+
+    def _curve(self, rate: np.ndarray, income_once: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        start, end = np.empty(self.horizon), np.empty(self.horizon)
+        cash = self.plan.budget.cash
+        for m in range(self.horizon):
+            cash = cash - self.once[m] + income_once[m]
+            start[m] = cash
+            cash -= rate[m]
+            end[m] = cash
+        return start, end
 
     def spend(self, t: np.ndarray) -> np.ndarray:
         """Money spent (team and items, not revenue) from the start to time t in months."""
@@ -115,15 +151,32 @@ class BudgetModel:
         )
         return spent
 
-    def cash_out_time(self, extra: np.ndarray | float = 0.0) -> np.ndarray:
-        """First time (months) at which cash minus `extra` drops below zero; inf if never."""
+    def cash_out_time(
+        self, extra: np.ndarray | float = 0.0, raised: np.ndarray | bool | None = None
+    ) -> np.ndarray:
+        """First time (months) at which cash minus `extra` drops below zero; inf if never.
+
+        `raised` picks the curve per element (broadcast against `extra`): True counts the
+        raise, False does not; None is the main curve (with the raise when it has a month)."""
         k = np.atleast_1d(np.asarray(extra, dtype=np.float64))
+        if raised is None or not self.has_raise:
+            return self._cash_out(k, self.cash_start, self.cash_end, self.running_min)
+        pick = np.broadcast_to(np.asarray(raised, dtype=bool), k.shape)
+        kb = np.broadcast_to(k, pick.shape)
+        out = np.empty(pick.shape)
+        out[pick] = self._cash_out(kb[pick], self.cash_start, self.cash_end, self.running_min)
+        out[~pick] = self._cash_out(kb[~pick], self.cash_start0, self.cash_end0, self.running_min0)
+        return out
+
+    def _cash_out(
+        self, k: np.ndarray, cash_start: np.ndarray, cash_end: np.ndarray, running_min: np.ndarray
+    ) -> np.ndarray:
         # running_min is non-increasing; find the first month whose minimum is below k
-        idx = np.searchsorted(-self.running_min, -k, side="right")
+        idx = np.searchsorted(-running_min, -k, side="right")
         out = np.full(k.shape, np.inf)
         hit = idx < self.horizon
         m = idx[hit]
-        start, end, kk = self.cash_start[m], self.cash_end[m], k[hit]
+        start, end, kk = cash_start[m], cash_end[m], k[hit]
         drop = np.where(start > end, start - end, 1.0)
         frac = np.where(start < kk, 0.0, np.clip((start - kk) / drop, 0.0, 1.0))
         out[hit] = m + frac
@@ -135,14 +188,17 @@ class BudgetModel:
         hits = np.nonzero((income >= burn) & (income > 0))[0]
         return int(hits[0]) + 1 if hits.size else None
 
+    def _runway(self, raised: bool | None) -> tuple[float | None, dt.date | None]:
+        runway = float(self.cash_out_time(0.0, raised)[0])
+        if math.isinf(runway):
+            return None, None
+        days = runway * 365.2425 / 12
+        return runway, self.plan.start + dt.timedelta(days=math.floor(days))
+
     def result(self, display_months: int) -> BudgetResult:
         plan = self.plan
-        runway = float(self.cash_out_time(0.0)[0])
-        runway_months = None if math.isinf(runway) else runway
-        cash_out_date = None
-        if runway_months is not None:
-            days = runway_months * 365.2425 / 12
-            cash_out_date = plan.start + dt.timedelta(days=math.floor(days))
+        runway_months, cash_out_date = self._runway(None)
+        runway0, cash_out0 = self._runway(False)
         months = [
             Month(
                 month=m + 1,
@@ -165,13 +221,20 @@ class BudgetModel:
             lowest_cash=float(self.running_min[-1]),
             lowest_cash_month=int(np.argmin(np.minimum(self.cash_start, self.cash_end))) + 1,
             months=months,
+            runway_months_without_raise=runway0,
+            cash_out_date_without_raise=cash_out0,
+            raise_probability=self.raise_probability,
         )
 
     def spend_by_category(self, t: float) -> dict[str, float]:
         """Spending from the start to time t (months), by category; the team is 'team'."""
         t = max(0.0, min(t, self.horizon - 1e-9))
         out: dict[str, float] = {}
-        team = float(self.team[0]) * t
+        if not self.horizon or (self.team == self.team[0]).all():  # the same every month
+            team = float(self.team[0]) * t if self.horizon else 0.0
+        else:  # whole months, then the part of the month t falls in
+            whole = math.floor(t)
+            team = float(self.team[:whole].sum()) + float(self.team[whole]) * (t - whole)
         if team > 0:
             out["team"] = team
         for item in self.plan.budget.items:

@@ -64,3 +64,12 @@ def elapsed_days(start: dt.date, calendar: Calendar, x: np.ndarray) -> np.ndarra
 
 def elapsed_months(start: dt.date, calendar: Calendar, x: np.ndarray) -> np.ndarray:
     return elapsed_days(start, calendar, x) / DAYS_PER_MONTH
+
+
+def offset_of(start: dt.date, calendar: Calendar, day: dt.date) -> float:
+    """The offset at which `day` begins: working days (or days) from `start` to it."""
+    if day <= start:
+        return 0.0
+    if calendar == "days":
+        return float((day - start).days)
+    return float(np.busday_count(start, day))

@@ -289,6 +289,15 @@ def _checks(plan: Any, unread: frozenset[str] = frozenset(), span: bool = True) 
                     path=("goals", i, "deadline"),
                 )
             )
+    for i, role in enumerate(plan.team):
+        if role.until_month is not None and role.until_month < role.from_month:
+            out.append(
+                Finding(
+                    "schema",
+                    f"until_month ({role.until_month}) is before from_month ({role.from_month})",
+                    path=("team", i, "until_month"),
+                )
+            )
     for i, item in enumerate(plan.budget.items):
         if item.per == "once" and item.month is None:
             out.append(
@@ -421,6 +430,13 @@ def _view(data: dict[str, Any], bad: set[Path]) -> tuple[SimpleNamespace, set[st
             "until_month": number(b, p, "until_month") if first is not None else None,
         }
 
+    def role(r: Any, p: Path) -> dict[str, Any]:
+        first = number(r, p, "from_month", 1)
+        return {
+            "from_month": first,
+            "until_month": number(r, p, "until_month") if first is not None else None,
+        }
+
     def nothing(_: Any, __: Path) -> dict[str, Any]:
         return {}
 
@@ -429,7 +445,7 @@ def _view(data: dict[str, Any], bad: set[Path]) -> tuple[SimpleNamespace, set[st
 
     view = SimpleNamespace(
         start=date(data, (), "start"),
-        team=items(("team",), nothing),
+        team=items(("team",), role),
         goals=items(("goals",), goal),
         routes=items(("routes",), route),
         tasks=items(("tasks",), task),

@@ -91,6 +91,12 @@ class Role(Strict):
         0, description="Fully loaded cost of one person per month, in the plan's currency."
     )
     responsibilities: list[Text] = Field(default_factory=list, description="What this role owns.")
+    from_month: int = Field(
+        1, ge=1, le=600, description="The first month the role exists (is paid and can work)."
+    )
+    until_month: int | None = Field(
+        None, ge=1, le=600, description="The last month the role exists (open-ended if omitted)."
+    )
 
 
 class StackEntry(Strict):
@@ -420,6 +426,13 @@ class Task(Strict):
     route: Id | None = Field(
         None, description="A route whose measured run informs this task (e.g. training)."
     )
+    effort: float = Field(
+        1,
+        gt=0,
+        le=10_000,
+        allow_inf_nan=False,
+        description="People of the owner's role the task takes while it runs (default 1).",
+    )
 
     @model_validator(mode="after")
     def duration_given(self) -> Task:
@@ -575,6 +588,20 @@ class Funding(Strict):
     use_of_funds: list[UseOfFunds] = Field(
         default_factory=list, description="Where the money goes; the amounts add up to the ask."
     )
+    month: int | None = Field(
+        None,
+        ge=1,
+        le=600,
+        description="The month the money arrives (1 = the start month); without it the cash "
+        "model does not count the raise.",
+    )
+    probability: float = Field(
+        1,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="The chance the raise closes at that month (0..1).",
+    )
 
 
 # --- the plan -------------------------------------------------------------------
@@ -597,6 +624,11 @@ class Plan(Strict):
     )
     distribution: Literal["pert", "triangular"] = Field(
         "pert", description="How three-point estimates are sampled: beta-PERT or triangular."
+    )
+    schedule: Literal["unleveled", "leveled"] = Field(
+        "unleveled",
+        description="unleveled: every task starts when its dependencies finish; leveled: a task "
+        "also waits until its owner's role has people free (headcount, effort, from_month).",
     )
     business: Business | None = None
     team: list[Role] = Field(default_factory=list, description="Roles; their ids are task owners.")

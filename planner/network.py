@@ -9,6 +9,8 @@ import numpy as np
 
 from .model import Plan
 
+EPS = 1e-9
+
 
 @dataclass(frozen=True)
 class Network:
@@ -20,6 +22,8 @@ class Network:
     likely: np.ndarray
     pessimistic: np.ndarray
     milestone: np.ndarray  # bool
+    # the earliest offset each task may start at (0 unless levelling or progress says so)
+    release: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -28,15 +32,27 @@ class Network:
     def position(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.ids)}
 
+    def releases(self) -> np.ndarray:
+        return self.release if self.release is not None else np.zeros(self.size)
 
-def build_network(plan: Plan) -> Network:
+
+def build_network(
+    plan: Plan,
+    extra: list[list[int]] | None = None,
+    release: list[float] | None = None,
+) -> Network:
     """Tasks in topological order (Kahn's algorithm; ready tasks keep the plan's order).
+
+    `extra` adds precedences (per task, by index in plan.tasks, more tasks it must wait for:
+    the resource levelling's) and `release` the earliest offset of each task (plan order).
 
     The plan was checked for cycles when it was loaded. This runs on every analysis, so it
     is plain Python rather than networkx, whose import alone costs more than the sort.
     """
     index = {t.id: i for i, t in enumerate(plan.tasks)}
     deps = [sorted({index[d] for d in t.depends_on}) for t in plan.tasks]
+    if extra is not None:
+        deps = [sorted({*ds, *more}) for ds, more in zip(deps, extra, strict=True)]
     users: list[list[int]] = [[] for _ in plan.tasks]
     for i, ds in enumerate(deps):
         for d in ds:
@@ -73,4 +89,23 @@ def build_network(plan: Plan) -> Network:
         likely=three("likely"),
         pessimistic=three("pessimistic"),
         milestone=np.array([plan.tasks[i].milestone for i in order], dtype=bool),
+        release=None if release is None else np.array([release[i] for i in order], float),
     )
+
+
+def passes(net: Network, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Forward and backward pass over durations `d` (topological order)."""
+    n = net.size
+    es, ef = np.zeros(n), np.zeros(n)
+    release = net.releases().tolist()
+    for i in range(n):
+        es[i] = max((ef[p] for p in net.preds[i]), default=release[i])
+        if release[i] > es[i]:
+            es[i] = release[i]
+        ef[i] = es[i] + d[i]
+    finish = float(ef.max()) if n else 0.0
+    lf, ls = np.zeros(n), np.zeros(n)
+    for i in reversed(range(n)):
+        lf[i] = min((ls[s] for s in net.succs[i]), default=finish)
+        ls[i] = lf[i] - d[i]
+    return es, ef, ls, lf

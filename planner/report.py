@@ -202,6 +202,16 @@ def template_context(report: Report) -> dict[str, Any]:
         ],
         "first_revenue": next((m.month for m in a.budget.months if m.revenue > 0), None),
         "funds": funds(plan),
+        # the raise counted in the cash model (funding.month): the runway without it beside
+        "raising": a.budget.raise_probability is not None,
+        "runway0": (
+            f"{a.budget.runway_months_without_raise:.1f} {words['months']} "
+            f"({a.budget.cash_out_date_without_raise.isoformat()})"
+            if a.budget.runway_months_without_raise is not None
+            and a.budget.cash_out_date_without_raise is not None
+            else words["runway_never"]
+        ),
+        "pct": lambda p: f"{(p or 0) * 100:.0f}%",
         "measured_rows": lambda values: measured_rows(values, plan.currency, report.lang),
         "findings": localized(report.findings, report.lang),
         # the summary's measurement: the chosen route's evidence (or the first route's), and

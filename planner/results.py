@@ -88,6 +88,10 @@ class SimulationResult:
     inherent: SimulationResult | None = field(default=None, repr=False)
     responses: list[ResponseEffect] = field(default_factory=list)
     responses_sample: int = 0  # iterations `responses` was computed from
+    # When the plan counts a raise (funding.month): p_cash_out mixes the iterations in which
+    # it closes and those in which it does not; these are the chance if it always / never did.
+    p_cash_out_with_raise: float | None = None
+    p_cash_out_without_raise: float | None = None
 
 
 @dataclass

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calendar import finish_date, finish_dates, start_dates
+from .leveling import plan_network
 from .model import Plan
-from .network import Network, build_network
+from .network import EPS, Network, passes
 
-EPS = 1e-9
+__all__ = ["EPS", "Schedule", "TaskTimes", "critical_chain", "passes", "schedule"]
 
 
 @dataclass
@@ -41,21 +42,6 @@ class Schedule:
         return {t.id: t for t in self.tasks}
 
 
-def passes(net: Network, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Forward and backward pass over durations `d` (topological order)."""
-    n = net.size
-    es, ef = np.zeros(n), np.zeros(n)
-    for i in range(n):
-        es[i] = max((ef[p] for p in net.preds[i]), default=0.0)
-        ef[i] = es[i] + d[i]
-    finish = float(ef.max()) if n else 0.0
-    lf, ls = np.zeros(n), np.zeros(n)
-    for i in reversed(range(n)):
-        lf[i] = min((ls[s] for s in net.succs[i]), default=finish)
-        ls[i] = lf[i] - d[i]
-    return es, ef, ls, lf
-
-
 def critical_chain(net: Network, es: np.ndarray, ef: np.ndarray, critical: np.ndarray) -> list[int]:
     """One critical path, walked back from the task that finishes the project."""
     if not net.size:
@@ -73,7 +59,8 @@ def critical_chain(net: Network, es: np.ndarray, ef: np.ndarray, critical: np.nd
 
 
 def schedule(plan: Plan, net: Network | None = None) -> Schedule:
-    net = net or build_network(plan)
+    if net is None:
+        net = plan_network(plan)
     d = net.likely
     es, ef, ls, lf = passes(net, d)
     finish = float(ef.max()) if net.size else 0.0

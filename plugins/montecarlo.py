@@ -286,6 +286,8 @@ class Simulation:
 
     def __init__(self, plan: Plan, net: Network, probabilities: dict[str, float]):
         self.plan, self.net = plan, net
+        # the earliest start of each task (levelling, progress): 0.0 for most
+        self.release: list[float] = net.releases().astype(np.float32).tolist()
         pos = net.position()
         self.risks = list(plan.risks)
         self.effective = [response_in_effect(r) for r in self.risks]
@@ -418,17 +420,24 @@ class Simulation:
         stack[nb + region.changed] += change
         most = np.empty(len(cols), np.float32)
         maximum = np.maximum
-        for li in range(len(region.rows)):
+        release = self.release
+        for li, task in enumerate(region.rows.tolist()):
             a, b = ptr[li], ptr[li + 1]
-            if a == b:
-                continue
             row = stack[nb + li]
-            if b == a + 1:
+            if a == b:
+                row += release[task]
+                continue
+            if b == a + 1 and not release[task]:
                 row += stack[where[a]]
                 continue
-            maximum(stack[where[a]], stack[where[a + 1]], out=most)
+            if b == a + 1:
+                maximum(stack[where[a]], release[task], out=most)
+            else:
+                maximum(stack[where[a]], stack[where[a + 1]], out=most)
             for q in where[a + 2 : b]:
                 maximum(most, stack[q], out=most)
+            if release[task]:
+                maximum(most, release[task], out=most)
             row += most
         return stack, nb
 
@@ -502,7 +511,13 @@ class Simulation:
         del work_buffers, w  # memory for what follows (10,000,000 iterations stay in 2 GiB)
         risk_rho = _correlate(t.keep_f, targets[0]) if nr else np.zeros(0)
         # mitigation costs are paid from the start, like the risk costs (the cautious reading)
-        cost, p_cash_out, spend = self._money(t.finish, t.risk_cost, self.planned_cost, rsample)
+        # whether the raise closes, per iteration (its own stream: the others stay as they are)
+        raised = None
+        funding = self.plan.funding
+        if funding is not None and funding.month is not None:
+            stream = np.random.Generator(np.random.SFC64(np.random.SeedSequence([seed, 1])))
+            raised = stream.random(iterations) < funding.probability
+        cost, cash, spend = self._money(t.finish, t.risk_cost, self.planned_cost, rsample, raised)
         planned = self._result(
             iterations,
             seed,
@@ -514,9 +529,10 @@ class Simulation:
             rhos[0],
             risk_rho,
             self.has_sched,
-            p_cash_out,
+            cash[0],
             t.task_finish,
         )
+        planned.p_cash_out_with_raise, planned.p_cash_out_without_raise = cash[1:]
         del cost
         # the plan without responses
         risk_cost2 = t.risk_cost2 if self.responded else t.risk_cost
@@ -527,7 +543,7 @@ class Simulation:
             task_rho2, crit2, task_finish2 = rhos[1], t.crit2, t.task_finish2
         else:
             risk_rho2, task_rho2, crit2, task_finish2 = risk_rho, rhos[0], t.crit, t.task_finish
-        cost2, p_cash_out2, _ = self._money(finish2, risk_cost2, 0.0, 0)
+        cost2, cash2, _ = self._money(finish2, risk_cost2, 0.0, 0, raised)
         occurred2 = t.occurred.copy()
         for j in self.responded:
             occurred2[j] = t.occurred2[j]
@@ -542,28 +558,53 @@ class Simulation:
             task_rho2,
             risk_rho2,
             self.has_sched2,
-            p_cash_out2,
+            cash2[0],
             task_finish2,
         )
+        inherent = planned.inherent
+        inherent.p_cash_out_with_raise, inherent.p_cash_out_without_raise = cash2[1:]
         del cost2
         planned.responses = self._responses(t, spend)
         planned.responses_sample = planned.inherent.responses_sample = rsample
         return planned
 
     def _money(
-        self, finish: np.ndarray, risk_cost: np.ndarray, paid: float, head: int
-    ) -> tuple[np.ndarray, float, np.ndarray]:
+        self,
+        finish: np.ndarray,
+        risk_cost: np.ndarray,
+        paid: float,
+        head: int,
+        raised: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, tuple[float, float | None, float | None], np.ndarray]:
         """The cost of each iteration (team and items until its finish, risk costs, `paid`),
         the chance the cash runs out before the finish (risk costs and `paid` counted from
-        the start), and the spending until the finish of the first `head` iterations."""
+        the start), and the spending until the finish of the first `head` iterations.
+
+        The chance is (mixed, with the raise, without it): `raised` says per iteration
+        whether the raise closed (None: the plan counts no raise; the last two are None)."""
         months = elapsed_months(self.plan.start, self.plan.calendar, finish)
         cost = self.budget.spend(months)
-        p_cash_out = float(np.mean(self.budget.cash_out_time(risk_cost + paid) < months))
-        del months
+        extra = risk_cost + paid
+        if raised is None:
+            cash: tuple[float, float | None, float | None] = (
+                float(np.mean(self.budget.cash_out_time(extra) < months)),
+                None,
+                None,
+            )
+        else:
+            out_with = self.budget.cash_out_time(extra, True) < months
+            out_without = self.budget.cash_out_time(extra, False) < months
+            cash = (
+                float(np.mean(np.where(raised, out_with, out_without))),
+                float(np.mean(out_with)),
+                float(np.mean(out_without)),
+            )
+            del out_with, out_without
+        del months, extra
         spend = cost[:head].copy()
         cost += risk_cost
         cost += paid
-        return cost, p_cash_out, spend
+        return cost, cash, spend
 
     def _responses(self, t: _Totals, spend: np.ndarray) -> list[ResponseEffect]:
         """P80 finish and cost without each response in effect, minus the planned P80s, over
@@ -699,17 +740,22 @@ class Simulation:
         """Early finishes of `rows` (in topological order) from the durations and the early
         finishes before them. (Row views are taken once: indexing a 2-D array per use costs
         more than the add.)"""
-        add, maximum, preds_of = np.add, np.maximum, self.net.preds
+        add, maximum, preds_of, release = np.add, np.maximum, self.net.preds, self.release
         for i in rows:
             preds = preds_of[i]
             if not preds:
-                np.copyto(efr[i], dr[i])
-            elif len(preds) == 1:
+                add(dr[i], release[i], out=efr[i])
+            elif len(preds) == 1 and not release[i]:
                 add(efr[preds[0]], dr[i], out=efr[i])
             else:
-                maximum(efr[preds[0]], efr[preds[1]], out=efr[i])
+                if len(preds) == 1:
+                    maximum(efr[preds[0]], release[i], out=efr[i])
+                else:
+                    maximum(efr[preds[0]], efr[preds[1]], out=efr[i])
                 for q in preds[2:]:
                     maximum(efr[i], efr[q], out=efr[i])
+                if release[i]:
+                    maximum(efr[i], release[i], out=efr[i])
                 efr[i] += dr[i]
 
     def _backward(

@@ -39,7 +39,8 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "month": "Month of the plan; month 1 begins on the start date.",
         "starts": "The day the month begins (Inputs: start).",
-        "team": "Team cost: the sum of headcount × monthly_cost on Team.",
+        "team": "Team cost: the sum of headcount × monthly_cost on Team, over the roles that "
+        "exist that month (from_month to until_month).",
         "items": "Every item this month: monthly plus one-off.",
         "revenue": "All revenue this month: monthly plus one-off.",
         "net": "Revenue minus team and items.",
@@ -56,6 +57,8 @@ WORDS: dict[str, dict[str, str]] = {
         "headcount": "How many people fill the role.",
         "monthly_cost": "Fully loaded cost of one person per month.",
         "monthly_total": "headcount × monthly_cost (a formula).",
+        "role_from": "The first month the role exists and is paid (blank: month 1).",
+        "role_until": "The last month the role exists (blank: open-ended).",
         "category": "Spending category.",
         "amount": "Amount per month, or the one-off amount.",
         "per": "month or once.",
@@ -92,7 +95,8 @@ WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "month": "计划的第几个月；第 1 个月从开始日期起。",
         "starts": "该月的开始日期（Inputs: start）。",
-        "team": "团队成本：Team 表中 headcount × monthly_cost 之和。",
+        "team": "团队成本：Team 表中当月存在的角色（from_month 至 until_month）的 "
+        "headcount × monthly_cost 之和。",
         "items": "本月全部支出项目：每月项目加一次性项目。",
         "revenue": "本月全部收入：每月收入加一次性收入。",
         "net": "收入减去团队成本和支出项目。",
@@ -108,6 +112,8 @@ WORDS: dict[str, dict[str, str]] = {
         "headcount": "该角色的人数。",
         "monthly_cost": "每人每月的全部成本。",
         "monthly_total": "headcount × monthly_cost（公式）。",
+        "role_from": "该角色开始存在并计薪的第一个月（空白表示第 1 个月）。",
+        "role_until": "该角色存在的最后一个月（空白表示不设结束）。",
         "category": "支出类别。",
         "amount": "每月金额，或一次性金额。",
         "per": "month（每月）或 once（一次性）。",
@@ -306,13 +312,16 @@ def _inputs_sheet(b: _Book, n: int) -> None:
 def _team_sheet(b: _Book, last: int) -> None:
     w = b.words
     heads = ["id", "title", "headcount", "monthly_cost", "monthly_total"]
-    ws = b.sheet("Team", heads, [w[k] for k in heads])
+    keys = [*heads, "role_from", "role_until"]
+    ws = b.sheet("Team", [*heads, "from_month", "until_month"], [w[k] for k in keys])
     for r, role in enumerate(b.plan.team, 2):
         for c, v in enumerate((role.id, role.title, role.headcount, role.monthly_cost), 1):
             _put(ws, r, c, v)
+        _put(ws, r, 6, role.from_month)
+        _put(ws, r, 7, role.until_month)
     for r in range(2, last + 1):
         _formula(ws, r, 5, f"=C{r}*D{r}", b.money)
-    b.inputs(ws, 2, last, "ABCD", {"D": b.money})
+    b.inputs(ws, 2, last, "ABCDFG", {"D": b.money})
     _widths(ws, least=14)
 
 
@@ -397,7 +406,11 @@ def _cash_sheet(b: _Book, n: int, last: dict[str, int]) -> None:
         cells = [
             ("=ROW()-1", "0"),
             (f"=EDATE(start_date,{m}-1)", "yyyy-mm-dd"),
-            (f"=SUM({col('Team', 'E')})", b.money),
+            (
+                f"=SUMPRODUCT(({col('Team', 'F')}<={m})"
+                f'*((({col("Team", "G")}="")+({col("Team", "G")}>={m}))>0)*{col("Team", "E")})',
+                b.money,
+            ),
             (f"=H{i}+I{i}", b.money),
             (f"=J{i}+K{i}", b.money),
             (f"=E{i}-C{i}-D{i}", b.money),

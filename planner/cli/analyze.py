@@ -259,18 +259,40 @@ def _budget(out: Console, a: Analysis) -> None:
             hanging=2,
         )
         return
+
+    def runway_of(months: float | None, date: object) -> str:
+        if months is None:
+            return "cash never runs out"
+        return f"runway {joined(number(months) + ' months')} (cash out around {date})"
+
+    raising = b.raise_probability is not None and plan.funding is not None
     runway = (
-        f"runway {joined(number(b.runway_months) + ' months')} (cash out around {b.cash_out_date})"
-        if b.runway_months is not None
+        runway_of(b.runway_months, b.cash_out_date)
+        if b.runway_months is not None or raising
         else f"cash never runs out (lowest {money(b.lowest_cash, cur)} "
         f"in {joined(f'month {b.lowest_cash_month}')})"
     )
-    even = joined(f"month {b.break_even_month}") if b.break_even_month else "not reached"
     chance = (
         ""
         if b.p_cash_out is None
         else (f"; chance of running out of cash before the finish: {b.p_cash_out:.0%}")
     )
+    if raising and plan.funding is not None:
+        f = plan.funding
+        name = f"the {escape(f.round)} round" if f.round else "the raise"
+        arrives = f"{money(f.ask, cur)} in {joined(f'month {f.month}')}"
+        runway = (
+            f"{runway} if {name} ({arrives}) closes, "
+            f"{runway_of(b.runway_months_without_raise, b.cash_out_date_without_raise)} "
+            "if it does not"
+        )
+        if b.p_cash_out_with_raise is not None and b.p_cash_out_without_raise is not None:
+            chance += (
+                f" ({b.p_cash_out_with_raise:.0%} if {name} closes in "
+                f"{joined(f'month {f.month}')}, {b.p_cash_out_without_raise:.0%} if it does "
+                f"not; {b.raise_probability:.0%} chance it closes)"
+            )
+    even = joined(f"month {b.break_even_month}") if b.break_even_month else "not reached"
     say(
         out,
         f"Budget: burn {money(b.monthly_burn, cur)}/month (team {money(b.team_monthly, cur)}); "

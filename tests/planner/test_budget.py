@@ -113,3 +113,28 @@ def test_month_start_clamps_to_month_end():
     assert month_start(dt.date(2027, 1, 31), 2) == dt.date(2027, 2, 28)
     assert month_start(dt.date(2027, 11, 15), 3) == dt.date(2028, 1, 15)
     assert month_start(dt.date(2028, 1, 31), 2) == dt.date(2028, 2, 29)
+
+
+def test_team_months_reach_the_curve_and_the_spending():
+    # eng 2 × 10,000 from month 1; sales 1 × 5,000 in months 3..4; ops 3,000 from month 5
+    team = [
+        *TEAM,
+        {
+            "id": "sales",
+            "title": "S",
+            "headcount": 1,
+            "monthly_cost": 5000,
+            "from_month": 3,
+            "until_month": 4,
+        },
+        {"id": "ops", "title": "O", "monthly_cost": 3000, "from_month": 5},
+    ]
+    model = BudgetModel(plan_with({"cash": 200000}, team=team))
+    r = model.result(6)
+    assert [m.team for m in r.months] == [20000, 20000, 25000, 25000, 23000, 23000]
+    assert [m.cash for m in r.months] == [180000, 160000, 135000, 110000, 87000, 64000]
+    assert r.team_monthly == 20000 and r.monthly_burn == 20000
+    assert r.runway_months == pytest.approx(8 + 18000 / 23000)
+    assert model.spend(np.array([2.5, 4.5])).tolist() == [52500, 101500]
+    assert model.spend_by_category(4.5) == {"team": 101500}
+    assert model.spend_by_category(0.5) == {"team": 10000}

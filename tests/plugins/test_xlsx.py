@@ -137,6 +137,16 @@ HAND_BUILT = {
         {"id": "eng", "title": "Engineer", "headcount": 1, "monthly_cost": 10000},
         {"id": "pt", "title": "Part-time", "headcount": 3, "monthly_cost": 1234.56},
         {"id": "vacant", "title": "Vacant", "headcount": 0, "monthly_cost": 9000},
+        {"id": "hire", "title": "Hire", "headcount": 2, "monthly_cost": 500, "from_month": 3},
+        {
+            "id": "temp",
+            "title": "Contractor",
+            "headcount": 1,
+            "monthly_cost": 700,
+            "from_month": 2,
+            "until_month": 4,
+        },
+        {"id": "early", "title": "Founding", "headcount": 1, "monthly_cost": 50, "until_month": 1},
     ],
     "budget": {
         "cash": 0,
@@ -307,7 +317,11 @@ def test_every_cash_cell_is_a_formula_over_the_inputs(books, reports):
     assert all(c.data_type == "f" for c in cells)
     assert ws["G2"].value == "=starting_cash-I2+K2-(C2+H2-J2)"
     assert ws["G3"].value == "=G2-I3+K3-(C3+H3-J3)"
-    assert ws["C2"].value == "=SUM(Team!$E$2:$E$15)"  # 4 roles and 10 spare rows
+    # the roles that exist in the month: 4 roles and 10 spare rows
+    assert ws["C2"].value == (
+        '=SUMPRODUCT((Team!$F$2:$F$15<=$A2)*(((Team!$G$2:$G$15="")+(Team!$G$2:$G$15>=$A2))>0)'
+        "*Team!$E$2:$E$15)"
+    )
     assert ws["B2"].value == "=EDATE(start_date,$A2-1)"
     assert ws["G2"].number_format == '#,##0.00 "USD";[Red]-#,##0.00 "USD"'
     assert wb.defined_names["starting_cash"].attr_text == "Inputs!$B$5"
@@ -317,9 +331,13 @@ def test_every_cash_cell_is_a_formula_over_the_inputs(books, reports):
 
 def test_the_input_sheets_hold_the_plan(books, reports):
     wb, plan = load(books["hand-built"]), reports["hand-built"].plan
-    team = list(wb["Team"].iter_rows(min_row=2, max_col=4, values_only=True))
-    assert team[:3] == [(r.id, r.title, r.headcount, r.monthly_cost) for r in plan.team]
-    assert all(v is None for row in team[3:] for v in row)  # spare rows for new roles
+    team = list(wb["Team"].iter_rows(min_row=2, max_col=7, values_only=True))
+    n = len(plan.team)
+    assert [row[:4] + row[5:] for row in team[:n]] == [
+        (r.id, r.title, r.headcount, r.monthly_cost, r.from_month, r.until_month) for r in plan.team
+    ]
+    assert team[4][5:] == (2, 4)
+    assert all(v is None for row in team[n:] for v in row[:4] + row[5:])  # spare rows
     assert [c.value for c in wb["Team"]["E"][1:4]] == ["=C2*D2", "=C3*D3", "=C4*D4"]
     items = list(wb["Items"].iter_rows(min_row=2, max_row=8, values_only=True))
     assert items[1] == ("office", "office", 800, "month", None, 3, 7)
@@ -512,7 +530,11 @@ def test_the_hand_built_plan_covers_every_rule(reports):
     assert by[1].revenue == 250.75 and by[3].revenue == pytest.approx(250.75 + 3000 * 0.8 + 700)
     assert by[4].revenue == pytest.approx(250.75 + 3000 * 0.8**2)  # vanish is gone
     assert by[7].revenue == pytest.approx(250.75 + 3000 * 0.8**5 + 5000 * 1.15 + 20000)
-    assert by[1].cash == pytest.approx(-(10000 + 3 * 1234.56) - 6000 - 1500.25 + 250.75)
+    base = 10000 + 3 * 1234.56
+    assert [by[m].team for m in (1, 2, 3, 4, 5)] == pytest.approx(
+        [base + 50, base + 700, base + 1000 + 700, base + 1000 + 700, base + 1000]
+    )
+    assert by[1].cash == pytest.approx(-(base + 50) - 6000 - 1500.25 + 250.75)
     assert len(months) >= 12
     capped = reports["capped"].analysis.budget.months
     assert capped[-1].revenue == 1e15 and capped[1].revenue == 1_000_000
