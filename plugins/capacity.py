@@ -56,12 +56,13 @@ def over_capacity(
     roles = {r.id: i for i, r in enumerate(plan.team)}
     work: dict[int, list[tuple[int, float, float, float]]] = defaultdict(list)
     absent: list[tuple[int, int]] = []
+    spans = [available(plan, r) for r in range(len(plan.team))]  # once per role
     for k, (task, times) in enumerate(zip(plan.tasks, sched.tasks, strict=True)):
         if task.milestone or task.owner not in roles or times.duration <= EPS:
             continue
         r = roles[task.owner]
         a, b = times.early_start, times.early_finish
-        pieces = available(plan, r)
+        pieces = spans[r]
         gone = any(p == 0 and a < hi - EPS and b > lo + EPS for lo, hi, p in pieces)
         if gone and plan.team[r].headcount > 0:
             absent.append((k, r))
@@ -70,7 +71,7 @@ def over_capacity(
     periods: list[Period] = []
     for r in sorted(work):
         role = plan.team[r]
-        pieces = available(plan, r)
+        pieces = spans[r]
         points = sorted({x for _, a, b, _ in work[r] for x in (a, b)} | {lo for lo, _, _ in pieces})
         current: Period | None = None
         for x, y in itertools.pairwise(points):

@@ -67,6 +67,20 @@ def in_plan_order(plan: Plan, net, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def assert_drawn_durations_hold(plan: Plan, lv, seed: int, rounds: int) -> None:
+    """No role over its headcount when the levelled network runs with durations drawn
+    uniformly between each task's optimistic and pessimistic points."""
+    net, heads = lv.network, {r.id: r.headcount for r in plan.team}
+    rng = np.random.default_rng(seed)
+    for _ in range(rounds):
+        d = net.optimistic + rng.random(net.size) * (net.pessimistic - net.optimistic)
+        es, ef, _, _ = passes(net, d)
+        peak = most_at_once(
+            plan, in_plan_order(plan, net, es), in_plan_order(plan, net, ef), lv.booked
+        )
+        assert all(peak[r] <= heads[r] + 1e-9 for r in heads), peak
+
+
 def test_a_hand_built_plan_is_levelled_by_the_documented_rule() -> None:
     plan = make_plan(
         [owned("a", "eng", 5), owned("b", "eng", 3), owned("c", "eng", 2, ["b"])],
@@ -146,30 +160,13 @@ def test_no_role_over_its_headcount_in_the_schedule_or_any_iteration(n, seed) ->
     peak = most_at_once(plan, start, finish, lv.booked)
     assert all(peak[r] <= heads[r] + 1e-9 for r in heads), peak
     # durations drawn anywhere in their ranges: the added precedences still hold people back
-    rng = np.random.default_rng(seed)
-    for _ in range(20):
-        d = net.optimistic + rng.random(net.size) * (net.pessimistic - net.optimistic)
-        es, ef, _, _ = passes(net, d)
-        peak = most_at_once(
-            plan, in_plan_order(plan, net, es), in_plan_order(plan, net, ef), lv.booked
-        )
-        assert all(peak[r] <= heads[r] + 1e-9 for r in heads), peak
+    assert_drawn_durations_hold(plan, lv, seed, 20)
 
 
 @pytest.mark.slow
 def test_a_thousand_tasks() -> None:
     plan = random_plan(1000, 7)
-    lv = level(plan)
-    net = lv.network
-    heads = {r.id: r.headcount for r in plan.team}
-    rng = np.random.default_rng(7)
-    for _ in range(10):
-        d = net.optimistic + rng.random(net.size) * (net.pessimistic - net.optimistic)
-        es, ef, _, _ = passes(net, d)
-        peak = most_at_once(
-            plan, in_plan_order(plan, net, es), in_plan_order(plan, net, ef), lv.booked
-        )
-        assert all(peak[r] <= heads[r] + 1e-9 for r in heads), peak
+    assert_drawn_durations_hold(plan, level(plan), 7, 10)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
