@@ -200,6 +200,8 @@ def test_cli_prints_the_url_and_stops_on_ctrl_c(small_plan: Path):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # a job started in the background inherits SIGINT ignored; a terminal does not
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None
