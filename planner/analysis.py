@@ -16,10 +16,11 @@ from .calendar import elapsed_months
 from .defaults import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS, MAX_SPAN
 from .errors import Finding, VenturePlanError
 from .evidence import gather, measured_probabilities
-from .leveling import plan_network
 from .model import Plan
 from .network import Network
 from .plugin_manager import Manager, call_first, collect, findings, get_plugin_manager
+from .progress import fix_actual_days, measure
+from .progress import network as progress_network
 from .results import Analysis, RiskScore, SimulationResult
 from .riskscore import inherent_impacts, planned_impacts
 from .schedule import passes, schedule
@@ -43,7 +44,7 @@ def analyze(
             pm,
             "simulate",
             failures,
-            plan=plan,
+            plan=used,
             network=net,
             iterations=iterations,
             seed=seed,
@@ -51,9 +52,11 @@ def analyze(
         )
         return result
 
-    net = plan_network(plan)
-    residual_span(plan, net)
-    sched = schedule(plan, net)
+    # from the status date where the plan records progress, levelled where it says so
+    used, net = progress_network(plan)
+    residual_span(used, net)
+    sched = schedule(used, net)
+    fix_actual_days(plan, sched.tasks)
     scoring: list[Finding] = []
     risks: list[RiskScore] = [
         call_first(pm, "score_risk", scoring, risk=r, plan=plan) for r in plan.risks
@@ -85,6 +88,12 @@ def analyze(
         plan, net, sched, risks, sim, budget, model.spend_by_category(p50_months), evidence, ev_sim
     )
     analysis.rehearsals = gather(plan, rehearsals=True)
+    analysis.progress = measure(
+        plan,
+        sched.finish_date,
+        [t.start_date for t in sched.tasks],
+        [t.finish_date for t in sched.tasks],
+    )
     analysis.sections = collect(pm, "analysis_sections", "section", failures, analysis=analysis)
     analysis.findings = findings(pm, "analysis_checks", failures, analysis=analysis)
     analysis.findings += failures
@@ -199,6 +208,7 @@ def to_dict(a: Analysis, findings: list[Finding] | None = None) -> dict[str, Any
         "evidence_simulation": _simulation_dict(a, a.evidence_simulation)
         if a.evidence_simulation
         else None,
+        "progress": _plain(a.progress),
         "findings": [f.to_dict() for f in (a.findings if findings is None else findings)],
     }
     for key, value in a.sections.items():

@@ -7,6 +7,12 @@ A role costs its headcount × monthly cost in its months from_month..until_month
 The raise (`funding.ask` at the start of `funding.month`) lands like one-off revenue but is
 not revenue (it never counts toward break-even) and is uncertain: the model keeps the cash
 curve with it (the main curve, the plan as the founder hopes) and without it.
+
+Grants and loans (`budget.inflows`) land at the start of their month in both curves; a
+loan's repayments leave through the months `repay_from_month` (default the month after it
+arrives) onwards, `repay` a month for `repay_months` months, accruing evenly like a monthly
+cost. Neither is revenue (break-even ignores them) nor spending (the cost, the spend by
+category and the simulation's cost leave them out): they move cash only.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ class Month:
     items: float
     revenue: float
     cash: float  # at the end of the month
+    inflows: float = 0.0  # grants, loans and the raise (the main curve) landing this month
+    repayments: float = 0.0  # loan repayments this month
 
 
 @dataclass
@@ -119,12 +127,23 @@ class BudgetModel:
                 with np.errstate(over="ignore"):
                     grown = rev.amount * (1.0 + rev.growth) ** np.maximum(k, 0)
                 self.revenue_rate += np.where(k >= 0, np.minimum(grown, 1e15), 0.0)
-        rate = self.team + self.items - self.revenue_rate  # net outflow per month
+        self.inflow_once = np.zeros(horizon)  # grants and loans
+        self.repay = np.zeros(horizon)  # loan repayments per month
+        for flow in plan.budget.inflows:
+            if flow.month <= horizon:
+                self.inflow_once[flow.month - 1] += flow.amount
+            first = flow.first_repayment
+            self.repay += np.where(
+                (months >= first) & (months < first + flow.repay_months), flow.repay, 0.0
+            )
+        # net outflow per month
+        rate = self.team + self.items + self.repay - self.revenue_rate
+        income_once = self.revenue_once + self.inflow_once
         # without the raise: cash just after the month's one-offs, and at its end
-        self.cash_start0, self.cash_end0 = self._curve(rate, self.revenue_once)
+        self.cash_start0, self.cash_end0 = self._curve(rate, income_once)
         self.running_min0 = np.minimum.accumulate(np.minimum(self.cash_start0, self.cash_end0))
         if self.has_raise:  # the main curve counts the raise
-            self.cash_start, self.cash_end = self._curve(rate, self.revenue_once + self.raise_once)
+            self.cash_start, self.cash_end = self._curve(rate, income_once + self.raise_once)
             self.running_min = np.minimum.accumulate(np.minimum(self.cash_start, self.cash_end))
         else:
             self.cash_start, self.cash_end = self.cash_start0, self.cash_end0
@@ -207,6 +226,8 @@ class BudgetModel:
                 items=float(self.items[m] + self.once[m]),
                 revenue=float(self.revenue_rate[m] + self.revenue_once[m]),
                 cash=float(self.cash_end[m]),
+                inflows=float(self.inflow_once[m] + (self.raise_once[m] if self.has_raise else 0)),
+                repayments=float(self.repay[m]),
             )
             for m in range(min(display_months, self.horizon))
         ]

@@ -165,6 +165,7 @@ def _checks(plan: Any, unread: frozenset[str] = frozenset(), span: bool = True) 
         out += _duplicates(getattr(plan, where), (where,))
     out += _duplicates(plan.budget.items, ("budget", "items"))
     out += _duplicates(plan.budget.revenue, ("budget", "revenue"))
+    out += _duplicates(plan.budget.inflows, ("budget", "inflows"))
 
     def ids(where: str) -> dict[str, Any] | None:
         if where in unread:
@@ -289,6 +290,7 @@ def _checks(plan: Any, unread: frozenset[str] = frozenset(), span: bool = True) 
                     path=("goals", i, "deadline"),
                 )
             )
+    out += _progress(plan)
     for i, role in enumerate(plan.team):
         if role.until_month is not None and role.until_month < role.from_month:
             out.append(
@@ -315,6 +317,52 @@ def _checks(plan: Any, unread: frozenset[str] = frozenset(), span: bool = True) 
                     path=("budget", "items", i, "until_month"),
                 )
             )
+    return out
+
+
+def _progress(plan: Any) -> list[Finding]:
+    """Actuals need the status date they were recorded on, and fall between the plan's start
+    and that date."""
+    out: list[Finding] = []
+    status = plan.status_date
+    if status is not None and plan.start is not None and status < plan.start:
+        out.append(
+            Finding(
+                "schema",
+                f"status_date ({status}) is before the plan starts ({plan.start})",
+                path=("status_date",),
+            )
+        )
+    for i, t in enumerate(plan.tasks):
+        for name in ("actual_start", "actual_finish"):
+            day = getattr(t, name)
+            if day is None:
+                continue
+            if status is None:
+                out.append(
+                    Finding(
+                        "schema",
+                        f"{name} needs the plan's status_date (the day progress was recorded)",
+                        path=("tasks", i, name),
+                    )
+                )
+            elif day > status:
+                out.append(
+                    Finding(
+                        "schema",
+                        f"{name} ({day}) is after the status date ({status}): work not yet "
+                        "done has no actual date",
+                        path=("tasks", i, name),
+                    )
+                )
+            if plan.start is not None and day < plan.start:
+                out.append(
+                    Finding(
+                        "schema",
+                        f"{name} ({day}) is before the plan starts ({plan.start})",
+                        path=("tasks", i, name),
+                    )
+                )
     return out
 
 
@@ -411,6 +459,8 @@ def _view(data: dict[str, Any], bad: set[Path]) -> tuple[SimpleNamespace, set[st
             "owner": text(t, p, "owner"),
             "depends_on": texts(t, p, "depends_on"),
             "route": text(t, p, "route"),
+            "actual_start": date(t, p, "actual_start"),
+            "actual_finish": date(t, p, "actual_finish"),
         }
 
     def risk(r: Any, p: Path) -> dict[str, Any]:
@@ -445,13 +495,16 @@ def _view(data: dict[str, Any], bad: set[Path]) -> tuple[SimpleNamespace, set[st
 
     view = SimpleNamespace(
         start=date(data, (), "start"),
+        status_date=date(data, (), "status_date"),
         team=items(("team",), role),
         goals=items(("goals",), goal),
         routes=items(("routes",), route),
         tasks=items(("tasks",), task),
         risks=items(("risks",), risk),
         budget=SimpleNamespace(
-            items=items(("budget", "items"), item), revenue=items(("budget", "revenue"), nothing)
+            items=items(("budget", "items"), item),
+            revenue=items(("budget", "revenue"), nothing),
+            inflows=items(("budget", "inflows"), nothing),
         ),
         measured=items(("measured",), record),
     )

@@ -3,7 +3,13 @@
 Only evidence counts: a record that is neither a rehearsal (a capped run: `--max-steps`,
 `limits.max_train_samples`) nor set aside (`ignored`). A rehearsal is shown, labelled,
 and changes no number. A goal that names its data (`goals[].dataset`) is settled only by
-a run on that data; a run on other data is shown beside it."""
+a run on that data; a run on other data is shown beside it.
+
+A manual record (`ventureplan measure`) is about one goal, not a route: the newest one for
+each goal (by `at`, then run number) is that goal's evidence, listed after the routes'.
+It is a fact, not a sample: met or missed with p_miss 0 or 1, and the goal's risks take
+that probability as from any other evidence. A goal a route's evidence also settles keeps
+the route's verdict (listed first); the manual record is shown beside it."""
 
 from __future__ import annotations
 
@@ -11,7 +17,17 @@ from dataclasses import dataclass, field
 
 from .builtins import DATASETS, builtin_name
 from .model import Plan, Route
-from .records import KINDS, AnyRecord, ServingRecord, TrainingRecord, Variant, goal_met
+from .records import (
+    KINDS,
+    ManualRecord,
+    RouteRecord,
+    ServingRecord,
+    TrainingRecord,
+    Variant,
+    goal_met,
+)
+
+MANUAL = "manual"  # Evidence.route of a manual record's evidence (its kind says so too)
 
 
 @dataclass
@@ -31,9 +47,10 @@ class Basis:
     kind: str = "training"
     variant: str | None = None  # an optimisation's chosen variant
     source_run: str | None = None  # the training run an optimisation started from
+    source: str | None = None  # where a manual record's number comes from
 
 
-def basis(run: AnyRecord, route: Route | None) -> Basis:
+def basis(run: RouteRecord, route: Route | None) -> Basis:
     source = route.dataset.source if route is not None else None
     known = DATASETS.get(builtin_name(source) or "") if source else None
     epochs = None
@@ -101,17 +118,18 @@ class Evidence:
     protocol: dict[str, float] = field(default_factory=dict)  # how the variants were timed
     serving: dict[str, float] = field(default_factory=dict)  # a load test's figures
     variant: str | None = None  # the variant a load test served
+    source: str | None = None  # a manual record's source
 
 
-def latest_runs(plan: Plan, *, rehearsals: bool = False) -> list[AnyRecord]:
+def latest_runs(plan: Plan, *, rehearsals: bool = False) -> list[RouteRecord]:
     """The newest evidence record of each kind (training, serving, optimization) for each route
     (the chosen route first, then in the plan's order); with `rehearsals`, the newest
     rehearsal of each instead, where it is newer than that route's evidence of its kind.
-    Ignored records are never listed."""
-    newest: dict[tuple[str, str], AnyRecord] = {}
-    trial: dict[tuple[str, str], AnyRecord] = {}
+    Ignored records are never listed, nor manual ones (`latest_manual`: they have no route)."""
+    newest: dict[tuple[str, str], RouteRecord] = {}
+    trial: dict[tuple[str, str], RouteRecord] = {}
     for m in plan.measured:
-        if m.ignored:
+        if m.ignored or isinstance(m, ManualRecord):
             continue
         pick = trial if m.rehearsal else newest
         key = (m.route, m.kind)
@@ -126,8 +144,9 @@ def latest_runs(plan: Plan, *, rehearsals: bool = False) -> list[AnyRecord]:
 
 
 def gather(plan: Plan, *, rehearsals: bool = False) -> list[Evidence]:
-    """What the newest evidence of each route says of each goal (with `rehearsals`, what
-    the newest rehearsals say, for showing only: they settle nothing)."""
+    """What the newest evidence of each route says of each goal, then what the newest
+    manual record of each goal says (with `rehearsals`, what the newest rehearsals say,
+    for showing only: they settle nothing)."""
     goals = {g.id: g for g in plan.goals}
     routes = {r.id: r for r in plan.routes}
     out = []
@@ -187,7 +206,72 @@ def gather(plan: Plan, *, rehearsals: bool = False) -> list[Evidence]:
                 if risk.goal == gid and p_miss is not None and settles:
                     ev.risks.append(RiskEvidence(risk.id, gid, risk.probability, p_miss))
         out.append(ev)
+    if not rehearsals:  # a manual record is never a rehearsal
+        out += [manual_evidence(plan, m) for m in latest_manual(plan)]
     return out
+
+
+def latest_manual(plan: Plan) -> list[ManualRecord]:
+    """The newest manual record that counts (not ignored) for each of the plan's goals, in
+    the goals' order. Newest: the latest `at`, then the highest run number (N of
+    YYYYMMDD-manual-N), then the later in the list."""
+    newest: dict[str, tuple[tuple[object, ...], ManualRecord]] = {}
+    for i, m in enumerate(plan.measured):
+        if not isinstance(m, ManualRecord) or m.ignored:
+            continue
+        key = (m.at, m.number, i)
+        if m.goal not in newest or key > newest[m.goal][0]:
+            newest[m.goal] = (key, m)
+    return [newest[g.id][1] for g in plan.goals if g.id in newest]
+
+
+def manual_evidence(plan: Plan, record: ManualRecord) -> Evidence:
+    """What one manual record says of its goal: met or missed, as a fact (p_miss 0 or 1),
+    and so of the goal's risks."""
+    goal = next(g for g in plan.goals if g.id == record.goal)
+    ev = Evidence(
+        MANUAL,
+        record.run,
+        record.at.isoformat(),
+        None,
+        basis=Basis(
+            run=record.run,
+            dataset=None,
+            licence=None,
+            commercial_use=None,
+            train=None,
+            test=None,
+            device=None,
+            epochs=None,
+            kind=MANUAL,
+            source=record.source,
+        ),
+        kind=MANUAL,
+        source=record.source,
+    )
+    met = goal_met(record.value, goal.target, goal.direction)
+    p_miss = None if met is None else 0.0 if met else 1.0
+    ev.goals.append(
+        GoalEvidence(
+            goal=goal.id,
+            metric=goal.metric,
+            value=record.value,
+            target=goal.target,
+            direction=goal.direction,
+            met=met,
+            interval=None,
+            p_miss=p_miss,
+            settles=True,  # the founder's own number for this goal, whatever its data
+            about=goal.dataset,
+        )
+    )
+    if p_miss is not None:
+        ev.risks = [
+            RiskEvidence(r.id, goal.id, r.probability, p_miss)
+            for r in plan.risks
+            if r.goal == goal.id
+        ]
+    return ev
 
 
 def measured_probabilities(evidence: list[Evidence]) -> dict[str, float]:

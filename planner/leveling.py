@@ -106,8 +106,25 @@ def available(plan: Plan, role_index: int) -> list[tuple[float, float, float]]:
     return pieces
 
 
-def level(plan: Plan) -> Levelled:
-    net = build_network(plan)
+def level(plan: Plan, release: list[float] | None = None) -> Levelled:
+    """The levelled schedule. `release` (plan order) is the earliest start of each task, as
+    progress gives it (planner/progress.py): finished work sits at its actual days holding
+    no one, work in progress runs from the status date holding its people (placed first,
+    even over the headcount: it is under way), and nothing else starts before the status
+    date."""
+    net = build_network(plan, release=release)
+    floor = net.releases()
+    done = np.zeros(net.size, bool)  # finished: at its actual days, holding no one now
+    going = np.zeros(net.size, bool)  # in progress: runs from the status date, people held
+    if release is not None:
+        done = np.array([plan.tasks[i].actual_finish is not None for i in net.order], bool)
+        going = np.array(
+            [
+                plan.tasks[i].actual_start is not None and not done[p]
+                for p, i in enumerate(net.order)
+            ],
+            bool,
+        )
     n = net.size
     d = net.likely
     es, _, _, lf = passes(net, d)
@@ -125,13 +142,21 @@ def level(plan: Plan) -> Levelled:
     start, finish = np.zeros(n), np.zeros(n)
     booked = np.zeros(n, bool)
     waiting = [len(p) for p in net.preds]
-    ready = [(lf[p], es[p], net.order[p], p) for p in range(n) if not waiting[p]]
+    # work under way is placed first, at the status date, then the rule's order
+    ready = [
+        (-math.inf if going[p] else lf[p], es[p], net.order[p], p)
+        for p in range(n)
+        if not waiting[p]
+    ]
     heapq.heapify(ready)
     while ready:
         *_, p = heapq.heappop(ready)
-        at = max((finish[q] for q in net.preds[p]), default=0.0)
+        at = max(max((finish[q] for q in net.preds[p]), default=0.0), float(floor[p]))
         r = owner[p]
-        if r >= 0 and effort[p] <= plan.team[r].headcount + TOL:
+        if r >= 0 and going[p]:  # already under way: its people are busy, whatever else
+            profiles[r].book(at, float(d[p]), effort[p])
+            booked[p] = True
+        elif r >= 0 and not done[p] and effort[p] <= plan.team[r].headcount + TOL:
             t = profiles[r].earliest(max(at, first_day[r]), float(d[p]), effort[p])
             if t is not None:
                 profiles[r].book(t, float(d[p]), effort[p])
@@ -141,8 +166,10 @@ def level(plan: Plan) -> Levelled:
             waiting[s] -= 1
             if not waiting[s]:
                 heapq.heappush(ready, (lf[s], es[s], net.order[s], s))
-    extra, release = _flow(plan, net, owner, effort, start, finish, booked, first_day)
-    levelled = build_network(plan, extra, release)
+    extra, offsets = _flow(plan, net, owner, effort, start, finish, booked, first_day)
+    if release is not None:
+        offsets = [max(a, b) for a, b in zip(offsets, release, strict=True)]
+    levelled = build_network(plan, extra, offsets)
     plan_start, plan_finish, plan_booked = (np.empty(n), np.empty(n), np.empty(n, bool))
     for p, i in enumerate(net.order):
         plan_start[i], plan_finish[i], plan_booked[i] = start[p], finish[p], booked[p]

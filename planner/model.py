@@ -433,6 +433,17 @@ class Task(Strict):
         allow_inf_nan=False,
         description="People of the owner's role the task takes while it runs (default 1).",
     )
+    actual_start: dt.date | None = Field(
+        None, description="The day work on it began (needs the plan's status_date)."
+    )
+    actual_finish: dt.date | None = Field(
+        None, description="The last day of work on it, once it is done (with actual_start)."
+    )
+    remaining: Estimate | None = Field(
+        None,
+        description="For work in progress: the time still to go from the status date, "
+        "three-point, in calendar units.",
+    )
 
     @model_validator(mode="after")
     def duration_given(self) -> Task:
@@ -444,6 +455,24 @@ class Task(Strict):
             raise ValueError(
                 "a task needs an estimate {optimistic, likely, pessimistic} (or milestone: true)"
             )
+        start, finish = self.actual_start, self.actual_finish
+        if start is not None and finish is not None and finish < start:
+            raise ValueError(f"actual_finish ({finish}) is before actual_start ({start})")
+        if self.actual_finish is not None and self.actual_start is None and not self.milestone:
+            raise ValueError("a finished task needs its actual_start as well as actual_finish")
+        if self.remaining is not None and (self.actual_start is None or self.actual_finish):
+            raise ValueError(
+                "remaining is for work in progress: give actual_start and no actual_finish, "
+                "or remove remaining"
+            )
+        if self.actual_start is not None and self.actual_finish is None:
+            if self.milestone:
+                raise ValueError("a milestone is reached on one day: give actual_finish")
+            if self.remaining is None:
+                raise ValueError(
+                    "work in progress (actual_start, no actual_finish) needs remaining "
+                    "{optimistic, likely, pessimistic}: the time still to go"
+                )
         return self
 
 
@@ -566,9 +595,55 @@ class Revenue(Strict):
     )
 
 
+class Inflow(Strict):
+    """Money that arrives and is not revenue: a grant, or a loan repaid in instalments."""
+
+    id: Id
+    kind: Literal["grant", "loan"] = Field(description="grant (kept) or loan (repaid).")
+    amount: Money = Field(description="The amount that arrives, in the plan's currency.")
+    month: int = Field(ge=1, le=600, description="The month it arrives (1 = the start month).")
+    repay: Money = Field(0, description="For a loan: each monthly repayment, interest included.")
+    repay_months: int = Field(
+        0, ge=0, le=600, description="For a loan: how many monthly repayments."
+    )
+    repay_from_month: int | None = Field(
+        None,
+        ge=1,
+        le=600,
+        description="For a loan: the month of the first repayment (default: the month after "
+        "it arrives).",
+    )
+
+    @model_validator(mode="after")
+    def repaid(self) -> Inflow:
+        if self.kind == "grant" and (
+            self.repay or self.repay_months or self.repay_from_month is not None
+        ):
+            raise ValueError("a grant is not repaid: remove repay, repay_months, repay_from_month")
+        if self.kind == "loan" and (self.repay <= 0) != (self.repay_months == 0):
+            raise ValueError(
+                "a loan is repaid: give both repay (each monthly amount) and repay_months"
+            )
+        first = self.repay_from_month
+        if first is not None and first <= self.month:
+            raise ValueError(
+                f"repay_from_month ({first}) must come after the month the loan arrives "
+                f"({self.month})"
+            )
+        return self
+
+    @property
+    def first_repayment(self) -> int:
+        return self.repay_from_month or self.month + 1
+
+
 class Budget(Strict):
     cash: Money = Field(0, description="Money in the bank at the plan's start.")
     items: list[BudgetItem] = Field(default_factory=list, description="Costs besides the team.")
+    inflows: list[Inflow] = Field(
+        default_factory=list,
+        description="Grants and loans: cash that is neither revenue nor the raise.",
+    )
     revenue: list[Revenue] = Field(default_factory=list, description="Expected income.")
 
 
@@ -604,6 +679,31 @@ class Funding(Strict):
     )
 
 
+# --- progress -------------------------------------------------------------------
+
+
+class BaselineTask(Strict):
+    id: Id
+    start: dt.date = Field(description="The day the task was to start.")
+    finish: dt.date = Field(description="The last day it was to take.")
+
+    @model_validator(mode="after")
+    def ordered(self) -> BaselineTask:
+        if self.finish < self.start:
+            raise ValueError(f"finish ({self.finish}) is before start ({self.start})")
+        return self
+
+
+class Baseline(Strict):
+    """The deterministic schedule as it stood when `ventureplan baseline` stored it."""
+
+    taken: dt.date = Field(description="The day the baseline was stored.")
+    finish: dt.date = Field(description="The plan's finish in the baseline.")
+    tasks: list[BaselineTask] = Field(
+        default_factory=list, description="Each task's start and finish in the baseline."
+    )
+
+
 # --- the plan -------------------------------------------------------------------
 
 
@@ -629,6 +729,14 @@ class Plan(Strict):
         "unleveled",
         description="unleveled: every task starts when its dependencies finish; leveled: a task "
         "also waits until its owner's role has people free (headcount, effort, from_month).",
+    )
+    status_date: dt.date | None = Field(
+        None,
+        description="The day progress was last recorded: work before it is as the tasks' "
+        "actual_start/actual_finish say, and what remains starts from it.",
+    )
+    baseline: Baseline | None = Field(
+        None, description="The schedule stored by `ventureplan baseline`; do not edit."
     )
     business: Business | None = None
     team: list[Role] = Field(default_factory=list, description="Roles; their ids are task owners.")

@@ -599,3 +599,66 @@ def save_draft(path: Path, text: str) -> None:
     it reads as YAML. A draft need not be a valid plan yet; only its interview writes it."""
     parse(text, str(path))  # a located PlanError, and nothing written, if it does not read
     write_atomic(path, text)
+
+
+# --- the baseline ----------------------------------------------------------------------
+
+BASELINE_KEY = re.compile(r"^baseline\s*:", re.MULTILINE)
+
+
+def baseline_yaml(baseline: dict[str, Any]) -> str:
+    """The `baseline:` section: its dates, and one flow mapping per task."""
+    lines = [
+        "baseline:  # written by `ventureplan baseline`; do not edit",
+        f"  taken: {baseline['taken']}",
+        f"  finish: {baseline['finish']}",
+    ]
+    if not baseline["tasks"]:
+        lines.append("  tasks: []")
+    else:
+        lines.append("  tasks:")
+        for t in baseline["tasks"]:
+            ident = json.dumps(t["id"], ensure_ascii=False)
+            lines.append(f"    - {{id: {ident}, start: {t['start']}, finish: {t['finish']}}}")
+    return "\n".join(lines) + "\n"
+
+
+def _without_section(text: str, key: re.Pattern[str]) -> str:
+    """`text` without the top-level section `key` matches: its line up to the next top-level
+    key (comments and blank lines just before that key stay with it)."""
+    found = key.search(text)
+    if found is None:
+        return text
+    lines = text[found.start() :].splitlines(keepends=True)
+    end = 1
+    while end < len(lines):
+        line = lines[end]
+        if line.strip() and not line[0].isspace() and not line.startswith("#"):
+            break
+        end += 1
+    while end > 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1  # what stands before the next key belongs to it
+    return text[: found.start()] + "".join(lines[end:])
+
+
+def set_baseline(path: Path, baseline: dict[str, Any]) -> LoadedPlan:
+    """Store `baseline` ({taken, finish, tasks: [{id, start, finish}]}, dates as ISO text) as
+    the plan's `baseline`, replacing the one it had; every other byte stays."""
+
+    def change(text: str, before: Before) -> tuple[str, list[FieldPath]]:
+        if _is_json(path):
+            document = json.loads(text)
+            document["baseline"] = baseline
+            return json.dumps(document, indent=2, ensure_ascii=False) + "\n", [("baseline",)]
+        if "baseline" in before.data and BASELINE_KEY.search(text) is None:
+            raise PlanFileError("its `baseline` is written in a way this writer cannot replace")
+        rest = _without_section(text, BASELINE_KEY).rstrip("\n")
+        return rest + "\n\n" + baseline_yaml(baseline), [("baseline",)]
+
+    def check(before: Before, after: LoadedPlan) -> str | None:
+        stored = after.plan.baseline
+        if stored is None or stored.model_dump(mode="json") != baseline:
+            return "the baseline reads back differently from what was written"
+        return None
+
+    return _edit(path, change, check)

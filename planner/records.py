@@ -283,6 +283,111 @@ class ServingRecord(_Kept):
         return {k: float(x) for k, x in out.items() if x is not None}
 
 
+MANUAL_EARLIEST = dt.date(1970, 1, 1)  # a measurement dated outside these is a typo
+MANUAL_LATEST = dt.date(2100, 12, 31)
+MAX_SOURCE = 200  # characters of a manual record's `source`
+MANUAL_RUN = re.compile(r"(\d{8})-manual-(\d{1,9})")
+# characters a one-line `source` may not hold: control characters (C0, DEL, C1), line and
+# paragraph separators, bidirectional overrides and isolates, lone surrogates
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def source_problem(source: str) -> str | None:
+    """Why `source` cannot be a manual record's source (one line of plain text), or None."""
+    if not source.strip():
+        return "is empty; say where the number comes from (e.g. 'CRM export') or leave it out"
+    if len(source) > MAX_SOURCE:
+        return f"is {len(source):,} characters long; keep it to {MAX_SOURCE}"
+    bad = _UNPRINTABLE.search(source)
+    if bad:
+        return (
+            f"holds the control character {bad.group()!a} at position {bad.start() + 1}; "
+            "write it on one line of plain text"
+        )
+    return None
+
+
+class ManualRecord(Open):
+    """A number the founder measured by hand (paying customers from a CRM export, a pilot's
+    churn): one goal's value on a date, with where it comes from. Not tied to a route; any
+    metric name. A fact, not a sample: it settles its goal with p_miss 0 or 1. A later one
+    for the same goal (by `at`, then run number) supersedes an earlier one."""
+
+    run: Text = Field(description="Unique run id: YYYYMMDD-manual-N (`ventureplan measure`).")
+    kind: Literal["manual"] = Field(description="What produced the record.")
+    goal: Id = Field(description="The goal measured.")
+    value: float = Field(description="The goal metric's value (a finite number).")
+    at: dt.date = Field(
+        ge=MANUAL_EARLIEST, le=MANUAL_LATEST, description="The day the value was measured."
+    )
+    source: str | None = Field(None, description="Where the number comes from.")
+    ignored: bool = Field(False, description="Set aside by the founder: shown, never counted.")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # `value: true` is not a measurement
+            raise ValueError("must be a number, not true or false")
+        if isinstance(value, int | float):
+            try:
+                finite = math.isfinite(float(value))
+            except OverflowError:  # an integer too large for a float
+                finite = False
+            if not finite:
+                raise ValueError(f"must be a finite number, got {value!r:.40}")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _one_line(cls, source: str | None) -> str | None:
+        problem = None if source is None else source_problem(source)
+        if problem:
+            raise ValueError(f"the source {problem}")
+        return source
+
+    # what every record offers the code that lists records of all kinds
+    @property
+    def route(self) -> None:
+        """Not tied to a route."""
+        return None
+
+    @property
+    def rehearsal(self) -> bool:
+        return False
+
+    @property
+    def rehearsal_reasons(self) -> list[str]:
+        return []
+
+    @property
+    def device(self) -> None:
+        return None
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Named by its goal, not by a metric the record knows: see `goal` and `value`."""
+        return {}
+
+    @property
+    def evidence(self) -> bool:
+        return not self.ignored
+
+    @property
+    def number(self) -> int:
+        """N of a YYYYMMDD-manual-N run id (0 for a run id written otherwise)."""
+        m = MANUAL_RUN.fullmatch(self.run)
+        return int(m.group(2)) if m else 0
+
+    def document(self) -> dict[str, Any]:
+        """The record as plain data, in the order it is written to the plan."""
+        out: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        if self.value.is_integer() and abs(self.value) < 2**53:
+            out["value"] = int(self.value)  # 4 customers, written as 4
+        if not out.get("ignored"):
+            out.pop("ignored", None)
+        return out
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, dict):
         kind = value.get("kind", "training")
@@ -293,13 +398,18 @@ def _kind(value: Any) -> str:
 # The order evidence is listed in, and so the order that settles a goal two kinds measure:
 # a latency under load (serving) before the model's own batch-1 timing (optimization).
 KINDS = ("training", "serving", "optimization")
+# every kind of record; a manual one is about a goal, not a route, and is listed after them
+ALL_KINDS = (*KINDS, "manual")
 Record = Annotated[
     Annotated[TrainingRecord, Tag("training")]
     | Annotated[OptimizationRecord, Tag("optimization")]
-    | Annotated[ServingRecord, Tag("serving")],
+    | Annotated[ServingRecord, Tag("serving")]
+    | Annotated[ManualRecord, Tag("manual")],
     Discriminator(_kind),
 ]
-AnyRecord = TrainingRecord | OptimizationRecord | ServingRecord  # for isinstance and annotations
+# for isinstance and annotations
+AnyRecord = TrainingRecord | OptimizationRecord | ServingRecord | ManualRecord
+RouteRecord = TrainingRecord | OptimizationRecord | ServingRecord  # the kinds a route produces
 
 
 @dataclass

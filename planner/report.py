@@ -184,7 +184,8 @@ def template_context(report: Report) -> dict[str, Any]:
     ]
     if report.appendix:
         toc.append(("appendix", words["appendix"]))
-    ev = a.evidence[0] if a.evidence else None
+    # the headline is a route's measurement; manual ones have their own line
+    ev = next((x for x in a.evidence if x.kind != "manual"), None)
     rh = next(
         (x for x in a.rehearsals if ev is None or x.route == ev.route),
         None,
@@ -217,6 +218,8 @@ def template_context(report: Report) -> dict[str, Any]:
         # the summary's measurement: the chosen route's evidence (or the first route's), and
         # a newer rehearsal of the same route beside it; with no evidence, the first rehearsal
         "headline": (ev, rh),
+        # the newest manual measurement of each goal (`ventureplan measure`)
+        "manual": [x for x in a.evidence if x.kind == "manual"],
         "toc": toc,
         "schedule_rows": rows,
         "names": names,
@@ -313,6 +316,8 @@ def moment(at: Any) -> str:
     import datetime as dt
 
     when: object = at
+    if isinstance(at, str) and len(at) == 10:  # a day (a manual record's): shown as it is
+        return at
     if isinstance(at, str):
         try:
             when = dt.datetime.fromisoformat(at)

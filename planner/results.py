@@ -17,6 +17,7 @@ from .evidence import Basis, Evidence
 from .load import LoadedPlan
 from .model import Plan
 from .network import Network
+from .progress import Progress
 from .quantities import small_amount as small_amount  # re-exported for the CLI
 from .schedule import Schedule
 
@@ -110,6 +111,8 @@ class Analysis:
     # the newest rehearsal of each route where it is newer than the route's evidence: shown,
     # labelled, and counted in no number
     rehearsals: list[Evidence] = field(default_factory=list)
+    # slip against the baseline and the earned schedule (None without status_date or baseline)
+    progress: Progress | None = None
 
     @property
     def inherent(self) -> SimulationResult | None:

@@ -8,7 +8,9 @@ offset x frees its people for one that starts at x). A role has `headcount` peop
 months from `from_month` to `until_month`, and none outside them. Wherever the tasks of a
 role running at once need more people than it has, that period is one warning naming its
 dates and its tasks; a task that runs while its role does not exist yet (or any more) is a
-warning of its own instead.
+warning of its own instead. A plan with a status date is checked from it, as `analyze`
+schedules it: finished work is history and is left out, work in progress holds its people
+from the status date until its remaining time is up.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ventureplan.planner import hookimpl
+from ventureplan.planner import hookimpl, progress
 from ventureplan.planner.budget import month_start
 from ventureplan.planner.calendar import finish_date, start_date
 from ventureplan.planner.defaults import LANGUAGES
@@ -52,13 +54,17 @@ def over_capacity(
 ) -> tuple[list[Period], list[tuple[int, int]]]:
     """The periods a role is over its headcount, and the tasks (plan index, role index) that
     run while their role does not exist, in `sched` (the plan's own schedule by default)."""
-    sched = sched or schedule(plan)
+    if sched is None:
+        used, net = progress.network(plan)
+        sched = schedule(used, net)
     roles = {r.id: i for i, r in enumerate(plan.team)}
     work: dict[int, list[tuple[int, float, float, float]]] = defaultdict(list)
     absent: list[tuple[int, int]] = []
     spans = [available(plan, r) for r in range(len(plan.team))]  # once per role
     for k, (task, times) in enumerate(zip(plan.tasks, sched.tasks, strict=True)):
         if task.milestone or task.owner not in roles or times.duration <= EPS:
+            continue
+        if task.actual_finish is not None:  # done: nothing to warn about any more
             continue
         r = roles[task.owner]
         a, b = times.early_start, times.early_finish
@@ -103,7 +109,8 @@ def _people(n: float) -> dict[str, str]:
 def plan_checks(plan: Plan) -> list[Finding]:
     if not plan.tasks or not plan.team:
         return []
-    sched = schedule(plan)
+    used, net = progress.network(plan)  # from the status date, levelled where it says so
+    sched = schedule(used, net)
     periods, absent = over_capacity(plan, sched)
     out: list[Finding] = []
 

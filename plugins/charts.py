@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from ventureplan.planner.budget import month_start
 from ventureplan.planner.results import Analysis
 from ventureplan.planner.riskscore import level, probability_bucket
@@ -49,6 +49,7 @@ DEFAULTS = {
     "cash_title": "Cash by month",
     "curve_as_planned": "As planned",
     "curve_without_responses": "Without the responses",
+    "baseline_chart_title": "Baseline and forecast",
 }
 RC: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "ventureplan"}
 RC |= {"text.parse_math": False}  # a '$' in a task name is money, not TeX
@@ -174,6 +175,80 @@ def variants(analysis: Analysis, labels: Labels) -> str:
     if not _optimised(analysis):
         return ""
     return _render(analysis, labels, _variants)
+
+
+def baseline(analysis: Analysis, labels: Labels) -> str:
+    """Each task's baseline days (a thin grey bar) above its forecast (done, in progress or
+    to do), the status date and both finishes; "" without a baseline."""
+    p = analysis.progress
+    if p is None or p.baseline_finish is None:
+        return ""
+    return _render(analysis, labels, _baseline)
+
+
+def _baseline(fig: Figure, a: Analysis, labels: Labels, cjk: bool) -> None:
+    from ventureplan.planner.progress import DONE, IN_PROGRESS
+
+    p = a.progress
+    assert p is not None and p.baseline_finish is not None
+    rows = p.tasks
+    if len(rows) > MAX_ROWS:  # the tasks that slipped most, in the plan's order
+        keep = sorted(range(len(rows)), key=lambda i: -abs(rows[i].slip or 0.0))[:MAX_ROWS]
+        rows = [rows[i] for i in sorted(keep)]
+    fig.set_size_inches(WIDTH, 1.4 + 0.2 * max(len(rows), 4))
+    ax = fig.add_subplot()
+    title = _l(labels, "baseline_chart_title")
+    if len(rows) < len(p.tasks):
+        title += f" ({len(rows)}/{len(p.tasks)})"
+    ax.set_title(title, loc="left")
+    colours = {DONE: INK, IN_PROGRESS: TASK}
+    milestones = {t.id for t in a.plan.tasks if t.milestone}
+    xs: list[float] = []
+    for i, t in enumerate(rows):
+        colour = colours.get(t.state, CALM)
+        if t.id in milestones:  # a diamond where each says it is reached (its day's end)
+            if t.baseline_finish is not None:
+                x = _num(t.baseline_finish)
+                ax.plot([x], [i - 0.22], "D", ms=4, color="#b0b0b0", gid=f"base-{t.id}")
+                xs.append(x)
+            x = _num(t.finish)
+            ax.plot([x], [i + 0.1], "D", ms=6, color=colour, mec="white", mew=0.6,
+                    gid=f"now-{t.id}")  # fmt: skip
+            xs.append(x)
+            continue
+        if t.baseline_start is not None and t.baseline_finish is not None:
+            b0, b1 = _num(t.baseline_start, 0), _num(t.baseline_finish)
+            ax.barh(i - 0.22, b1 - b0, left=b0, height=0.22, color="#c8c8c8", gid=f"base-{t.id}")
+            xs += [b0, b1]
+        f0, f1 = _num(t.start, 0), _num(t.finish)
+        ax.barh(i + 0.1, f1 - f0, left=f0, height=0.42, color=colour, gid=f"now-{t.id}")
+        xs += [f0, f1]
+    ax.set_yticks(range(len(rows)), [_clip(t.name or t.id, 40) for t in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.6)
+    ax.tick_params(axis="y", length=0)
+    marks = [(p.baseline_finish, "#999999", "-", "baseline_finish"), (p.finish, INK, "-", "finish")]
+    if p.status_date is not None:
+        marks.append((p.status_date, RED, ":", "status_date"))
+    handles: list[Any] = [
+        Patch(color="#c8c8c8", label=_l(labels, "baseline")),
+        Patch(color=INK, label=_l(labels, "done")),
+        Patch(color=TASK, label=_l(labels, "in_progress")),
+        Patch(color=CALM, label=_l(labels, "to_do")),
+    ]
+    for day, colour, style, key in marks:
+        x = _num(day, 0 if key == "status_date" else 1)
+        ax.axvline(x, color=colour, lw=1.1, ls=style)
+        handles.append(Line2D([], [], color=colour, ls=style, label=f"{_l(labels, key)} {day}"))
+        xs.append(x)
+    _pad(ax, xs)
+    _date_axis(ax, cjk)
+    ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+    ax.set_axisbelow(True)
+    # centred on the page rather than on the axes, which long task names push right
+    across = blended_transform_factory(fig.transFigure, ax.transAxes)
+    below = across + ScaledTranslation(0, -0.32, fig.dpi_scale_trans)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=3,
+              bbox_transform=below, frameon=False)  # fmt: skip
 
 
 def _optimised(a: Analysis) -> Any:

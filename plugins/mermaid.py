@@ -4,6 +4,7 @@ parser in the tests (tests/mermaid/check.mjs)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,14 @@ def _ids(analysis: Analysis) -> dict[str, str]:
     return {t.id: node_id(t.id, taken) for t in analysis.plan.tasks}
 
 
+def _after(day: dt.date, calendar: str) -> dt.date:
+    """The first working day after `day`: where Mermaid's exclusive end of a bar falls."""
+    day += dt.timedelta(days=1)
+    while calendar == "workdays" and day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
 def gantt(analysis: Analysis, labels: dict[str, Any]) -> str:
     plan, sched = analysis.plan, analysis.schedule
     ids = _ids(analysis)
@@ -86,21 +95,35 @@ def gantt(analysis: Analysis, labels: dict[str, Any]) -> str:
     for t in plan.tasks:
         phases.setdefault(t.phase or labels["no_phase"], []).append(t.id)
     tasks = {t.id: t for t in plan.tasks}
+    # a levelled plan waits for people and a plan with progress has actual days, neither of
+    # which `after` can say: their bars are the schedule's own dates (the end exclusive)
+    dated = plan.schedule == "leveled" or plan.status_date is not None
     for phase, members in phases.items():
         lines.append(f"    section {entities(_clip(phase, 40))}")
         for tid in members:
             t, when = tasks[tid], times[tid]
             tags = []
+            if t.actual_finish is not None:
+                tags.append("done")
+            elif t.actual_start is not None:
+                tags.append("active")
             if tid in critical:
                 tags.append("crit")
             if t.milestone:
                 tags.append("milestone")
             tags.append(ids[tid])
-            if t.depends_on:
-                tags.append("after " + " ".join(ids[d] for d in t.depends_on))
+            if dated:
+                end = _after(when.finish_date, plan.calendar).isoformat()
+                if t.milestone:
+                    tags += [end, "0d"]  # where `after` would put it: when the work ends
+                else:
+                    tags += [when.start_date.isoformat(), end]
             else:
-                tags.append(when.start_date.isoformat())
-            tags.append(f"{when.duration:g}d")
+                if t.depends_on:
+                    tags.append("after " + " ".join(ids[d] for d in t.depends_on))
+                else:
+                    tags.append(when.start_date.isoformat())
+                tags.append(f"{when.duration:g}d")
             lines.append(f"    {gantt_label(t.name or t.id)} :{', '.join(tags)}")
     return "\n".join(lines) + "\n"
 

@@ -17,7 +17,7 @@ def charts(report: Report) -> dict[str, Markup]:
     # matplotlib escapes the plan's text inside the SVG it writes
     return {
         name: Markup(getattr(draw, name)(a, words))
-        for name in ("gantt", "heatmap", "s_curve", "tornado", "cash", "variants")
+        for name in ("gantt", "baseline", "heatmap", "s_curve", "tornado", "cash", "variants")
     }
 
 

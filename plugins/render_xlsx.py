@@ -1,9 +1,10 @@
 """`report -o plan.xlsx`: the financial model as a workbook an investor can change.
 
-The money inputs (starting cash, team, items, revenue) are plain values on their own sheets;
-`Cash` computes the curve from them with live formulas that replicate planner/budget.py
-step by step, in the same order of operations, so that a recalculated `Cash` equals
-ventureplan's curve to the cent, and an edited input moves it. `Schedule`, `Risks` and
+The money inputs (starting cash and the raise on `Inputs`; team, items, revenue, grants and
+loans on their own sheets) are plain values; `Cash` computes the curve from them with live
+formulas that replicate planner/budget.py step by step, in the same order of operations, so
+that a recalculated `Cash` equals ventureplan's main curve (the one that counts the raise when
+`funding.month` is given) to the cent, and an edited input moves it. `Schedule`, `Risks` and
 `Simulation` are values from the analysis, not formulas.
 
 Text from the plan is untrusted: it is always written as a string cell (never a formula,
@@ -24,16 +25,22 @@ from ventureplan.planner import hookimpl
 from ventureplan.planner.results import PERCENTILES, Report
 
 SPARE = 10  # blank input rows under each table, inside every formula's range
+SUMMARY = 10  # the first row of the summary on Inputs (the inputs are rows 2..8)
 MAX_CELL = 32_767  # characters (UTF-16 code units) a cell holds
 INPUT_FILL, HEADER_FILL, INPUT_BLUE = "FFF7D6", "DDE3EA", "1F4E9E"
 GRID = "Revenue by month"
 FONT = "Calibri"  # the workbook's default font: styled cells keep it
 
-# Cash columns: the header names are the fields of planner.budget.Month, then the parts
+# Cash columns (A..O): the fields of planner.budget.Month with net, the parts of items and
+# revenue, Month's inflows and repayments (cash that is neither revenue nor spending), and the
+# parts of the inflows. The letters are the formulas' (CASH_COLUMNS.index + 1).
 CASH_COLUMNS = (
     *("month", "starts", "team", "items", "revenue", "net", "cash"),
     *("monthly items", "one-off items", "monthly revenue", "one-off revenue"),
+    *("inflows", "repayments", "grants and loans", "raise"),
 )
+INFLOW_KINDS = '"grant,loan"'
+
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -45,13 +52,21 @@ WORDS: dict[str, dict[str, str]] = {
         "revenue": "All revenue this month: monthly plus one-off.",
         "net": "Revenue minus team and items.",
         "cash": "Cash at the end of the month: last month's cash, minus the one-off items "
-        "and plus the one-off revenue at the start of the month, minus the month's net outflow "
-        "(team + monthly items - monthly revenue).",
+        "and plus the one-off revenue and the inflows (grants, loans and the raise) at the start "
+        "of the month, minus the month's net outflow (team + monthly items + repayments - "
+        "monthly revenue). With the raise: ventureplan's main curve.",
         "monthly items": "Items with per = month, from from_month to until_month "
         "(open-ended when blank).",
         "one-off items": "Items with per = once, in their month.",
         "monthly revenue": f"Revenue with per = month, grown month on month ({GRID}).",
         "one-off revenue": "Revenue with per = once, in its from_month.",
+        "inflows": "Cash landing at the start of the month that is not revenue: grants and "
+        "loans plus the raise.",
+        "repayments": "Loan repayments this month (Inflows: repay for repay_months months from "
+        "the first repayment), paid through the month like a monthly cost.",
+        "grants and loans": "Amounts on Inflows whose month is this month.",
+        "raise": "The raise (Inputs: funding.ask) if this is its month (Inputs: funding.month); "
+        "counted in full, whatever its probability.",
         "id": "A short identifier, unique in its list.",
         "title": "The role.",
         "headcount": "How many people fill the role.",
@@ -70,6 +85,20 @@ WORDS: dict[str, dict[str, str]] = {
         "growth": "Month-on-month growth, e.g. 15%; capped at 1E15 a month.",
         "grid": "Monthly revenue of each stream on Revenue: amount × (1 + growth)^(month - "
         "from_month) from from_month on.",
+        "kind": "grant (kept) or loan (repaid). Neither is revenue nor spending.",
+        "inflow_amount": "The amount that arrives at the start of its month.",
+        "inflow_month": "The month it arrives (1 = the start month).",
+        "repay": "For a loan: each monthly repayment, interest included (blank for a grant).",
+        "repay_months": "For a loan: how many monthly repayments (blank for a grant).",
+        "repay_from_month": "For a loan: the month of the first repayment (blank: the month "
+        "after it arrives).",
+        "first_repayment": "repay_from_month, or month + 1 when it is blank (a formula).",
+        "raise_ask": "The amount raised in this round (funding.ask).",
+        "raise_month": "The month the raise arrives (blank: the curve leaves the raise out).",
+        "raise_probability": "The chance the raise closes (0..1). Shown, not used on Cash: "
+        "like ventureplan's main curve, Cash counts the raise in full in its month.",
+        "on_curve": "From the cash column of Cash: the main curve, with the raise when "
+        "funding.month is given.",
         "field": "field",
         "value": "value",
         "about": "about",
@@ -82,8 +111,9 @@ WORDS: dict[str, dict[str, str]] = {
         "negative": "Months ending with negative cash",
         "last": "Cash at the end of the last month",
         "note": "Cells with a yellow background are inputs: change them (or fill in a blank row) "
-        "and Cash follows. Add months by filling the last row of Cash and of Revenue by month "
-        "down. Schedule, Risks and Simulation are values from ventureplan, not formulas.",
+        "and Cash follows. Clear funding.month to see the curve without the raise. Add months "
+        "by filling the last row of Cash and of Revenue by month down. Schedule, Risks and "
+        "Simulation are values from ventureplan, not formulas.",
         "id_h": "ID",
         "iterations": "Iterations",
         "seed": "Seed",
@@ -100,13 +130,20 @@ WORDS: dict[str, dict[str, str]] = {
         "items": "本月全部支出项目：每月项目加一次性项目。",
         "revenue": "本月全部收入：每月收入加一次性收入。",
         "net": "收入减去团队成本和支出项目。",
-        "cash": "月末现金：上月现金，减去月初的一次性支出、加上月初的一次性收入，再减去本月净流出"
-        "（团队 + 每月支出 - 每月收入）。",
+        "cash": "月末现金：上月现金，减去月初的一次性支出、加上月初的一次性收入和资金流入"
+        "（资助、贷款和本轮融资），再减去本月净流出（团队 + 每月支出 + 还款 - 每月收入）。"
+        "计入融资：即 ventureplan 的主现金曲线。",
         "monthly items": "per = month 的支出项目，从 from_month 到 until_month"
         "（空白表示不设结束）。",
         "one-off items": "per = once 的支出项目，计入其所在月份。",
         "monthly revenue": f"per = month 的收入，按月增长（{GRID}）。",
         "one-off revenue": "per = once 的收入，计入其 from_month。",
+        "inflows": "月初到账、不属于收入的资金：资助和贷款，加上本轮融资。",
+        "repayments": "本月的贷款还款（Inflows 表：从首次还款月起，每月 repay，共 repay_months "
+        "个月），像每月成本一样在月内支付。",
+        "grants and loans": "Inflows 表中 month 为本月的金额。",
+        "raise": "本轮融资（Inputs: funding.ask），若本月是其到账月份（Inputs: funding.month）；"
+        "不论到位概率，全额计入。",
         "id": "简短标识，在所在列表中唯一。",
         "title": "角色。",
         "headcount": "该角色的人数。",
@@ -125,6 +162,18 @@ WORDS: dict[str, dict[str, str]] = {
         "growth": "月环比增长，例如 15%；每月上限 1E15。",
         "grid": "Revenue 表中每项收入的每月金额：从 from_month 起为 amount × (1 + growth)^(month - "
         "from_month)。",
+        "kind": "grant（资助，无需偿还）或 loan（贷款，需偿还）。两者都不是收入，也不是支出。",
+        "inflow_amount": "在其月份月初到账的金额。",
+        "inflow_month": "到账的月份（1 = 开始的月份）。",
+        "repay": "贷款：每月还款额，含利息（资助留空）。",
+        "repay_months": "贷款：还款的月数（资助留空）。",
+        "repay_from_month": "贷款：首次还款的月份（空白表示到账后的下一个月）。",
+        "first_repayment": "repay_from_month；为空时为 month + 1（公式）。",
+        "raise_ask": "本轮融资金额（funding.ask）。",
+        "raise_month": "融资到账的月份（空白表示现金曲线不计入融资）。",
+        "raise_probability": "融资到位的概率（0..1）。仅作展示，Cash 表不使用："
+        "与 ventureplan 的主现金曲线一样，Cash 在到账月份全额计入融资。",
+        "on_curve": "取自 Cash 表的 cash 列：主现金曲线，给出 funding.month 时计入融资。",
         "field": "字段",
         "value": "值",
         "about": "说明",
@@ -137,6 +186,7 @@ WORDS: dict[str, dict[str, str]] = {
         "negative": "月末现金为负的月数",
         "last": "最后一个月的月末现金",
         "note": "黄色背景的单元格是输入项：修改它们（或填写空白行），Cash 表随之更新。"
+        "清空 funding.month 即可看到不计入融资的现金曲线。"
         "要增加月份，把 Cash 和 Revenue by month 的最后一行向下填充。"
         "Schedule、Risks 和 Simulation 是 ventureplan 计算出的数值，不是公式。",
         "id_h": "编号",
@@ -235,10 +285,10 @@ class _Book:
                 if col in fmts:
                     cell.number_format = fmts[col]
 
-    def per_list(self, ws: Any, ref: str) -> None:
+    def per_list(self, ws: Any, ref: str, choices: str = '"month,once"') -> None:
         from openpyxl.worksheet.datavalidation import DataValidation
 
-        dv = DataValidation(type="list", formula1='"month,once"', allow_blank=True)
+        dv = DataValidation(type="list", formula1=choices, allow_blank=True)
         ws.add_data_validation(dv)
         dv.add(ref)
 
@@ -271,7 +321,7 @@ def _ranges(report: Report) -> dict[str, int]:
     """The last row of each input table that the formulas cover: the plan's rows and SPARE."""
     budget = report.plan.budget
     sizes = {"team": len(report.plan.team), "items": len(budget.items)}
-    sizes["revenue"] = len(budget.revenue)
+    sizes["revenue"], sizes["inflows"] = len(budget.revenue), len(budget.inflows)
     return {k: v + 1 + SPARE for k, v in sizes.items()}
 
 
@@ -279,31 +329,43 @@ def _inputs_sheet(b: _Book, n: int) -> None:
     from openpyxl.workbook.defined_name import DefinedName
 
     plan, w = b.plan, b.words
+    funding = plan.funding
     ws = b.sheet("Inputs", [w["field"], w["value"], w["about"]])
-    rows: list[tuple[str, Any, str | None]] = [
-        ("name", plan.name, None),
-        ("currency", plan.currency, None),
-        ("start", plan.start, "yyyy-mm-dd"),
-        ("cash", plan.budget.cash, b.money),
+    # field, value, format, about; rows 4.. are inputs (a plan without funding gets blank ones)
+    rows: list[tuple[str, Any, str | None, str]] = [
+        ("name", plan.name, None, "name"),
+        ("currency", plan.currency, None, "currency"),
+        ("start", plan.start, "yyyy-mm-dd", "start"),
+        ("cash", plan.budget.cash, b.money, "starting_cash"),
+        ("funding.ask", funding.ask if funding else None, b.money, "raise_ask"),
+        ("funding.month", funding.month if funding else None, "0", "raise_month"),
+        (
+            "funding.probability",
+            funding.probability if funding else None,
+            "0%",
+            "raise_probability",
+        ),
     ]
-    for r, (field, value, fmt) in enumerate(rows, 2):
+    for r, (field, value, fmt, about) in enumerate(rows, 2):
         _put(ws, r, 1, field)
         _put(ws, r, 2, value, fmt)
-        _put(ws, r, 3, w["starting_cash" if field == "cash" else field])
-    b.inputs(ws, 4, 5, "B", {})
-    b.wb.defined_names.add(DefinedName("start_date", attr_text="Inputs!$B$4"))
-    b.wb.defined_names.add(DefinedName("starting_cash", attr_text="Inputs!$B$5"))
+        _put(ws, r, 3, w[about])
+    b.inputs(ws, 4, 8, "B", {})
+    names = ("start_date", "starting_cash", "raise_ask", "raise_month", "raise_probability")
+    for r, name in enumerate(names, 4):
+        b.wb.defined_names.add(DefinedName(name, attr_text=f"Inputs!$B${r}"))
     cash, months = f"Cash!$G$2:$G${n + 1}", f"Cash!$A$2:$A${n + 1}"
     summary = [
         (w["lowest"], f"=MIN({cash})", b.money),
-        (w["lowest_month"], f"=INDEX({months},MATCH(B7,{cash},0))", "0"),
+        (w["lowest_month"], f"=INDEX({months},MATCH(B{SUMMARY},{cash},0))", "0"),
         (w["negative"], f'=COUNTIF({cash},"<0")', "0"),
         (w["last"], f"=Cash!$G${n + 1}", b.money),
     ]
-    for r, (label, formula, fmt) in enumerate(summary, 7):
+    for r, (label, formula, fmt) in enumerate(summary, SUMMARY):
         _put(ws, r, 1, label)
         _formula(ws, r, 2, formula, fmt)
-    _note(ws, 12, w["note"], "C")
+        _put(ws, r, 3, w["on_curve"])
+    _note(ws, SUMMARY + 5, w["note"], "C")
     _widths(ws)
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 20
@@ -357,6 +419,23 @@ def _revenue_sheet(b: _Book, last: int) -> None:
     _widths(ws, least=14)
 
 
+def _inflows_sheet(b: _Book, last: int) -> None:
+    w = b.words
+    heads = ["id", "kind", "amount", "month", "repay", "repay_months", "repay_from_month"]
+    keys = ["id", "kind", "inflow_amount", "inflow_month", *heads[4:], "first_repayment"]
+    ws = b.sheet("Inflows", [*heads, "first_repayment"], [w[k] for k in keys])
+    for r, f in enumerate(b.plan.budget.inflows, 2):
+        loan = f.kind == "loan"
+        repaid = (f.repay, f.repay_months, f.repay_from_month) if loan else (None, None, None)
+        for c, v in enumerate((f.id, f.kind, f.amount, f.month, *repaid), 1):
+            _put(ws, r, c, v)
+    for r in range(2, last + 1):  # Inflow.first_repayment
+        _formula(ws, r, 8, f'=IF(G{r}="",D{r}+1,G{r})', "0")
+    b.inputs(ws, 2, last, "ABCDEFG", {"C": b.money, "E": b.money})
+    b.per_list(ws, f"B2:B{last}", INFLOW_KINDS)
+    _widths(ws, least=14)
+
+
 def _grown(row: int, month: str) -> str:
     """Monthly revenue of the stream on Revenue row `row` in `month`, as BudgetModel has it:
     nothing before from_month or from an amount of 0, amount × (1 + growth)^(month -
@@ -399,7 +478,7 @@ def _cash_sheet(b: _Book, n: int, last: dict[str, int]) -> None:
         return f"{sheet}!${c}$2:${c}${stop}"
 
     items_per, items_amount = col("Items", "D"), col("Items", "C")
-    until = col("Items", "G")
+    until, first = col("Items", "G"), col("Inflows", "H")
     for i in range(2, n + 2):
         m = f"$A{i}"
         prev = "starting_cash" if i == 2 else f"G{i - 1}"
@@ -414,9 +493,10 @@ def _cash_sheet(b: _Book, n: int, last: dict[str, int]) -> None:
             (f"=H{i}+I{i}", b.money),
             (f"=J{i}+K{i}", b.money),
             (f"=E{i}-C{i}-D{i}", b.money),
-            # BudgetModel, in its order: the one-offs at the start of the month, then the
-            # month's net outflow (team + monthly items - monthly revenue)
-            (f"={prev}-I{i}+K{i}-(C{i}+H{i}-J{i})", b.money),
+            # BudgetModel, in its order: the one-offs at the start of the month (income_once
+            # = one-off revenue + grants and loans + the raise), then the month's net outflow
+            # (team + monthly items + repayments - monthly revenue)
+            (f"={prev}-I{i}+(K{i}+N{i}+O{i})-(C{i}+H{i}+M{i}-J{i})", b.money),
             (
                 f'=SUMPRODUCT(({items_per}="month")*({col("Items", "F")}<={m})'
                 f'*((({until}="")+({until}>={m}))>0)*{items_amount})',
@@ -432,6 +512,14 @@ def _cash_sheet(b: _Book, n: int, last: dict[str, int]) -> None:
                 f"*{col('Revenue', 'B')})",
                 b.money,
             ),
+            (f"=N{i}+O{i}", b.money),  # Month.inflows: the raise lands on the main curve
+            (
+                f"=SUMPRODUCT(({first}<={m})*({first}+{col('Inflows', 'F')}>{m})"
+                f"*{col('Inflows', 'E')})",
+                b.money,
+            ),
+            (f"=SUMPRODUCT(({col('Inflows', 'D')}={m})*{col('Inflows', 'C')})", b.money),
+            (f"=(raise_month={m})*raise_ask", b.money),
         ]
         for c, (formula, fmt) in enumerate(cells, 1):
             _formula(ws, i, c, formula, fmt)
@@ -446,7 +534,7 @@ def _cash_sheet(b: _Book, n: int, last: dict[str, int]) -> None:
     chart.add_data(Reference(ws, min_col=7, min_row=1, max_row=n + 1), titles_from_data=True)
     chart.series[0].smooth = False  # the curve as computed, month to month
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n + 1))
-    ws.add_chart(chart, "M2")
+    ws.add_chart(chart, "Q2")
 
 
 def _schedule_sheet(b: _Book) -> None:
@@ -546,6 +634,7 @@ def render(report: Report) -> bytes:
     _team_sheet(b, last["team"])
     _items_sheet(b, last["items"])
     _revenue_sheet(b, last["revenue"])
+    _inflows_sheet(b, last["inflows"])
     _grid_sheet(b, n, last["revenue"])
     _schedule_sheet(b)
     _risks_sheet(b)

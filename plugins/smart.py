@@ -54,7 +54,7 @@ def _empty(plan: Plan) -> list[Finding]:
 
 def _no_budget(plan: Plan) -> bool:
     b = plan.budget
-    return not b.cash and not b.items and not b.revenue
+    return not b.cash and not b.items and not b.revenue and not b.inflows
 
 
 def _funding(plan: Plan) -> list[Finding]:
@@ -182,6 +182,25 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
                 date=budget.cash_out_date,
                 months=budget.runway_months,
                 p80=p80,
+            )
+        )
+    elif (  # the plan holds only if a raise that may not close does
+        not _no_budget(plan)
+        and budget.raise_probability is not None
+        and budget.raise_probability < 1
+        and budget.runway_months_without_raise is not None
+        and budget.runway_months_without_raise < analysis.months(sim.finish["p80"])
+    ):
+        out.append(
+            _lint(
+                "cash-out-without-raise",
+                "A",
+                lang,
+                ("funding", "month"),
+                date=budget.cash_out_date_without_raise,
+                months=budget.runway_months_without_raise,
+                p80=p80,
+                p=budget.raise_probability,
             )
         )
     return out

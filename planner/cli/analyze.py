@@ -22,6 +22,7 @@ from .output import (
     say,
 )
 from .output import safe as escape
+from .progress_view import show_progress
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -69,6 +70,7 @@ def _report(a: Analysis, file: str, findings: list[Finding], width: int | None) 
     _risks(out, a)
     _responses(out, a, unit)
     _drivers(out, a)
+    show_progress(out, a, unit)
     _budget(out, a)
     for ev in [*a.evidence, *a.rehearsals]:
         _evidence(out, ev, plan.currency)
@@ -105,7 +107,12 @@ def _schedule(out: Console, a: Analysis, unit: str) -> None:
         ]
         for t in rows[:MAX_ROWS]
     ]
-    title = f"Schedule (likely durations, in {unit})"
+    how = ", levelled" if a.plan.schedule == "leveled" else ""
+    if a.plan.status_date is not None:
+        how += f", from the status date {a.plan.status_date}"
+        title = f"Schedule{how} (likely durations, work in progress its remaining, in {unit})"
+    else:
+        title = f"Schedule{how} (likely durations, in {unit})"
     out.print(fit(out.width, columns, cells, title=title, **LEFT))
     if len(rows) < len(sched.tasks):
         say(
@@ -251,7 +258,8 @@ def _drivers(out: Console, a: Analysis) -> None:
 
 def _budget(out: Console, a: Analysis) -> None:
     plan, b, cur = a.plan, a.budget, a.plan.currency
-    if not plan.team and not (plan.budget.cash or plan.budget.items or plan.budget.revenue):
+    money_in = plan.budget.cash or plan.budget.revenue or plan.budget.inflows
+    if not plan.team and not (money_in or plan.budget.items):
         say(
             out,
             "Budget: none yet (no team, cash, costs or revenue): add team roles with "
@@ -281,11 +289,14 @@ def _budget(out: Console, a: Analysis) -> None:
         f = plan.funding
         name = f"the {escape(f.round)} round" if f.round else "the raise"
         arrives = f"{money(f.ask, cur)} in {joined(f'month {f.month}')}"
-        runway = (
-            f"{runway} if {name} ({arrives}) closes, "
-            f"{runway_of(b.runway_months_without_raise, b.cash_out_date_without_raise)} "
-            "if it does not"
-        )
+        if b.runway_months is None and b.runway_months_without_raise is None:
+            runway = f"cash never runs out, whether or not {name} ({arrives}) closes"
+        else:
+            runway = (
+                f"{runway} if {name} ({arrives}) closes, "
+                f"{runway_of(b.runway_months_without_raise, b.cash_out_date_without_raise)} "
+                "if it does not"
+            )
         if b.p_cash_out_with_raise is not None and b.p_cash_out_without_raise is not None:
             chance += (
                 f" ({b.p_cash_out_with_raise:.0%} if {name} closes in "
@@ -293,6 +304,19 @@ def _budget(out: Console, a: Analysis) -> None:
                 f"not; {b.raise_probability:.0%} chance it closes)"
             )
     even = joined(f"month {b.break_even_month}") if b.break_even_month else "not reached"
+    flows = plan.budget.inflows
+    if flows:  # grants and loans: named, so the runway they lengthen is explained
+        parts = [
+            f"{f.kind} {escape(f.id)} {money(f.amount, cur)} in {joined(f'month {f.month}')}"
+            + (
+                f", repaid {money(f.repay, cur)}/month × {f.repay_months} from "
+                f"{joined(f'month {f.first_repayment}')}"
+                if f.repay_months
+                else ""
+            )
+            for f in flows
+        ]
+        runway += f" (counting {'; '.join(parts)})"
     say(
         out,
         f"Budget: burn {money(b.monthly_burn, cur)}/month (team {money(b.team_monthly, cur)}); "

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .. import quantities
 from ..defaults import DEFAULT_ITERATIONS, DEFAULT_SEED, MAX_ITERATIONS
 from ..load import LoadedPlan
 from ..workshop.diff import (
@@ -124,13 +125,21 @@ def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan, width: int | None) ->
                     hanging=8,
                 )
 
-    if d.measured_added or d.measured_removed:
+    was_ignored = {m.run: m.ignored for m in old.plan.measured}
+    set_aside = [m.run for m in new.plan.measured if m.ignored and was_ignored.get(m.run) is False]
+    if d.measured_added or d.measured_removed or set_aside:
         parts = [
             f"{n} run{'' if n == 1 else 's'} {word}"
-            for n, word in ((d.measured_added, "added"), (d.measured_removed, "removed"))
+            for n, word in (
+                (d.measured_added, "added"),
+                (d.measured_removed, "removed"),
+                (len(set_aside), "set aside (ignored)"),
+            )
             if n
         ]
         say(out, f"\n[bold]measured[/]\n  {', '.join(parts)}")
+        if set_aside:
+            say(out, f"  ignored now: {escape(', '.join(set_aside))}", hanging=4)
 
     if d.verdicts:
         say(
@@ -138,11 +147,13 @@ def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan, width: int | None) ->
             "\n[bold]verdicts[/] [dim](from evidence; rehearsals and ignored runs settle "
             "nothing)[/]",
         )
+        metric = {g.id: g.metric or "" for g in [*old.plan.goals, *new.plan.goals]}
         for v in d.verdicts:
+            key = metric.get(v.goal, "")
             say(
                 out,
-                f"  {escape(v.goal)}: {_verdict(v.old, v.old_value, v.old_run)} → "
-                f"{_verdict(v.new, v.new_value, v.new_run)}",
+                f"  {escape(v.goal)}: {_verdict(v.old, v.old_value, v.old_run, key)} → "
+                f"{_verdict(v.new, v.new_value, v.new_run, key)}",
                 hanging=4,
             )
 
@@ -150,12 +161,14 @@ def _report(d: PlanDiff, old: LoadedPlan, new: LoadedPlan, width: int | None) ->
     _effect(out, d, old, new)
 
 
-def _verdict(word: str | None, value: float | None, run: str | None) -> str:
-    if word is None:
+def _verdict(word: str | None, value: float | None, run: str | None, metric: str = "") -> str:
+    """`met (0.912, run R)`: the value as its metric is shown (a count of customers whole)."""
+    if word is None or value is None:
         return "not settled"
     colour = "green" if word == "met" else "red"
     which = joined(f"run {escape(run or '')}")
-    return f"[{colour}]{word}[/] ({value:.3f}, {which})"
+    shown = quantities.value(metric, value) if metric else f"{value:.3f}"
+    return f"[{colour}]{word}[/] ({escape(shown)}, {which})"
 
 
 def _effect(out: Console, d: PlanDiff, old: LoadedPlan, new: LoadedPlan) -> None:

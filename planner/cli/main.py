@@ -8,11 +8,13 @@ import typer
 
 from .analyze import analyze_command
 from .api import api
+from .baseline import baseline
 from .check import check
 from .deploy import deploy
 from .diff import diff
 from .init import init
 from .loadtest import loadtest
+from .measure import measure
 from .measured import measured
 from .optimize import optimize
 from .output import guarded
@@ -37,9 +39,12 @@ app.command()(guarded(check))
 app.command(name="analyze")(guarded(analyze_command))
 app.command()(guarded(roadmap))
 app.command()(guarded(diff))
+app.command()(guarded(baseline))
 app.command()(guarded(report))
 app.command()(guarded(run))
 app.command()(guarded(measured))
+# a negative VALUE (-3) is the argument, not an unknown option
+app.command(context_settings={"ignore_unknown_options": True})(guarded(measure))
 app.command()(guarded(optimize))
 app.command()(guarded(serve))
 app.command()(guarded(deploy))

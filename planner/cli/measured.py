@@ -11,7 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from .. import planfile, quantities
 from ..errors import VenturePlanError
 from ..load import load_plan
-from ..records import KINDS, AnyRecord, Record
+from ..records import ALL_KINDS, AnyRecord, ManualRecord, Record
 from ..source import read
 from .options import JsonFlag, PlanFile, Width
 from .output import Col, console, echo, fit, joined, print_json, safe, say
@@ -32,7 +32,7 @@ def _records(path: Path) -> list[AnyRecord]:
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = tuple(err["loc"])
-            if loc and loc[0] in KINDS:  # the tag of the record's kind, not a field
+            if loc and loc[0] in ALL_KINDS:  # the tag of the record's kind, not a field
                 loc = loc[1:]
             field = ("measured", i, *loc)
             line, col = where.locate(field)
@@ -102,14 +102,23 @@ def measured(
             "evidence": m.evidence,
             "rehearsal_reasons": m.rehearsal_reasons,
             "metrics": m.metrics,
+            **(
+                {"goal": m.goal, "value": m.value, "source": m.source}
+                if isinstance(m, ManualRecord)
+                else {}
+            ),
         }
         for m in runs
     ]
+    metric_of = {g.id: g.metric or "" for g in loaded.goals}
     if json_:
         print_json({"file": str(plan), "measured": rows})
         return
     if not rows:
-        echo(f"{plan} holds no measured runs yet (ventureplan run {plan} adds one)")
+        echo(
+            f"{plan} holds no measured runs yet (ventureplan run {plan} adds one, "
+            "ventureplan measure a number measured by hand)"
+        )
         return
     out = console(width)
     columns = [
@@ -126,8 +135,14 @@ def measured(
         metrics = ", ".join(
             joined(quantities.shown(k, v, loaded.currency)) for k, v in r["metrics"].items()
         )
+        if "goal" in r:  # a manual record: its goal's metric, and where the number comes from
+            key = metric_of.get(r["goal"], "")
+            value = quantities.value(key, r["value"], loaded.currency)
+            what = f"{quantities.label(key)} {value}" if key else value
+            metrics = f"{r['goal']}: {joined(what)}" + (f" ({r['source']})" if r["source"] else "")
         counts = "ignored" if r["ignored"] else "rehearsal" if r["rehearsal"] else "evidence"
-        cells.append([safe(r["run"]), r["kind"], safe(r["route"]), r["at"], counts, safe(metrics)])
+        route = "—" if r["route"] is None else safe(r["route"])
+        cells.append([safe(r["run"]), r["kind"], route, r["at"], counts, safe(metrics)])
     out.print(fit(out.width, columns, cells))
     for r in rows:
         if r["rehearsal_reasons"]:

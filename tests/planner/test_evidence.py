@@ -55,3 +55,28 @@ def test_no_measurements_no_evidence():
     a = analyze(load_plan(GOOD / "small.yaml").plan, iterations=100)
     assert a.evidence == [] and a.evidence_simulation is None
     assert to_dict(a)["evidence"] == []
+
+
+def test_a_manual_record_of_a_goal_a_route_settles_is_shown_beside_it(tmp_path, cli):
+    """The route's evidence is listed first and keeps the goal's verdict (and the risk's
+    measured probability); the manual record of the same goal is shown after it."""
+    path = tmp_path / "plan.yaml"
+    path.write_text((GOOD / "measured.yaml").read_text())
+    (tmp_path / "tickets.csv").write_bytes((GOOD / "tickets.csv").read_bytes())
+    code, out, err = cli("measure", path, "g-quality", "0.5", "--at", "2027-02-20")
+    assert code == 0, err
+    assert "but route minilm's run 20270210T091500Z-minilm settles it" in out
+    a = analyze(load_plan(path).plan, iterations=100)
+    assert [(ev.kind, ev.run) for ev in a.evidence] == [
+        ("training", "20270210T091500Z-minilm"),
+        ("manual", "20270220-manual-1"),
+    ]
+    manual = a.evidence[1]
+    assert (manual.goals[0].value, manual.goals[0].met, manual.goals[0].p_miss) == (
+        0.5,
+        False,
+        1.0,
+    )
+    from ventureplan.planner.evidence import measured_probabilities
+
+    assert measured_probabilities(a.evidence) == {"r-quality": 0.02}  # the route's, first

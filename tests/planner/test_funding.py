@@ -179,3 +179,15 @@ def test_the_report_says_it_too(cli, small_plan, lang, runway, chance):
         assert code == 0, err
         text = target.read_text("utf-8")
         assert runway in text and chance in text
+
+
+def test_a_plan_that_holds_only_if_an_uncertain_raise_closes_is_warned():
+    # runway 7.5 months with the raise, 2.7 without; the 100-workday task ends in month 5
+    a = analyze(plan_with({"ask": 55000, "month": 3, "probability": 0.6}), iterations=200)
+    codes = {f.code: f for f in a.findings}
+    assert "cash-out-before-p80" not in codes
+    f = codes["cash-out-without-raise"]
+    assert f.message.startswith("unless the raise closes (60% chance), the cash runs out around ")
+    assert "(month 2.7), before the P80 finish" in f.message and f.path == ("funding", "month")
+    sure = analyze(plan_with({"ask": 55000, "month": 3, "probability": 1}), iterations=200)
+    assert "cash-out-without-raise" not in {f.code for f in sure.findings}

@@ -28,6 +28,33 @@ def random_plan(n):
     return validate_data(data, source).plan
 
 
+def levelled_plan(n):
+    data, source = parse(random_plan_yaml(n, seed=n), "random.yaml")
+    roles = [("data", 1), ("ml", 2), ("eng", 2)]
+    data["team"] = [{"id": r, "title": r, "headcount": h, "monthly_cost": 1000} for r, h in roles]
+    for i, t in enumerate(data["tasks"]):
+        t["owner"] = roles[i % 3][0]
+    for item in data["goals"] + data["risks"]:
+        item["owner"] = "eng"
+    data["schedule"] = "leveled"
+    return validate_data(data, source).plan
+
+
+def progress_plan():
+    five = {"optimistic": 5, "likely": 5, "pessimistic": 8}
+    return make_plan(
+        [
+            {"id": "a", "name": "Done", "estimate": five, "actual_start": "2027-01-04",
+             "actual_finish": "2027-01-12"},
+            {"id": "b", "name": "Going", "depends_on": ["a"], "estimate": five,
+             "actual_start": "2027-01-13", "remaining": {"optimistic": 1, "likely": 2, "pessimistic": 4}},
+            {"id": "c", "name": "Next", "depends_on": ["b"], "estimate": five},
+            {"id": "m", "name": "Ship", "milestone": True, "depends_on": ["c"]},
+        ],
+        status_date="2027-01-15",
+    )  # fmt: skip
+
+
 def plans():
     yield "newslens-en", load_plan(STARTERS / "newslens.en.yaml").plan, "en"
     yield "newslens-zh", load_plan(STARTERS / "newslens.zh.yaml").plan, "zh"
@@ -39,6 +66,8 @@ def plans():
     yield "random-500", random_plan(500), "en"
     yield "hostile", hostile_plan(), "en"
     yield "hostile-days", hostile_plan(calendar="days"), "zh"
+    yield "levelled-60", levelled_plan(60), "en"
+    yield "progress", progress_plan(), "en"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +84,7 @@ def emitted():
 
 def test_every_emitted_diagram_passes_the_mermaid_parser(emitted):
     texts, _, results = emitted
-    assert len(texts) == 40
+    assert len(texts) == 48
     bad = {k: v["error"] for k, v in results.items() if not v["ok"]}
     assert bad == {}
     assert {v["type"] for v in results.values()} == {
@@ -71,7 +100,17 @@ def _next_workday(day: dt.date) -> dt.date:
 
 
 @pytest.mark.parametrize(
-    "name", ["newslens-en", "newslens-zh", "minimal-en", "random-50", "random-500", "hostile"]
+    "name",
+    [
+        "newslens-en",
+        "newslens-zh",
+        "minimal-en",
+        "random-50",
+        "random-500",
+        "hostile",
+        "levelled-60",
+        "progress",
+    ],
 )
 def test_gantt_dates_agree_with_the_schedule(emitted, name):
     """Mermaid computes its own dates from `after` and durations; they must be ours."""

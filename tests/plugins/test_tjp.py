@@ -85,7 +85,37 @@ def _csv(folder: Path) -> dict[str, list[str]]:
         for line in names.read_text("utf-8").splitlines()[1:]:
             tid, name = line[1:-1].split('";"', 1)
             result[f"names:{tid}"] = [name.lstrip(" ")]  # indented by its depth
+    bookings = folder / "bookings.tji"  # an export a test appended (BOOKINGS): who works when
+    if bookings.exists():
+        result.update(_bookings(bookings.read_text("utf-8")))
     return result
+
+
+BOOKINGS = '\nexport bookings "bookings" {\n  definitions -\n  taskattributes booking\n}\n'
+SUPPLEMENT = re.compile(r"supplement task (\w+) \{$")
+BOOKING = re.compile(r"(?:booking (\w+) )?(\d{4}-\d\d-\d\d-\d\d:\d\d)-\+0000 \+ ([\d.]+)h")
+
+
+def _bookings(text: str) -> dict[str, list[str]]:
+    """tj3's exported bookings as {"bookings:" + task id: ["resource start hours", ...]}
+    (start as "YYYY-MM-DD-HH:MM"), one entry per booked interval."""
+    out: dict[str, list[str]] = {}
+    blocks: list[str | None] = []  # the blocks open at this line: a task's id, else None
+    resource = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.endswith("{"):
+            m = SUPPLEMENT.match(line)
+            blocks.append(m.group(1) if m else None)
+        elif line == "}":
+            blocks.pop()
+        if not blocks or blocks[-1] is None:
+            continue
+        for m in BOOKING.finditer(line):
+            resource = m.group(1) or resource  # continuation lines name no resource
+            key = "bookings:" + ".".join(str(b) for b in blocks)
+            out.setdefault(key, []).append(f"{resource} {m.group(2)} {m.group(3)}")
+    return out
 
 
 def _workday(d: dt.date, calendar: str) -> bool:

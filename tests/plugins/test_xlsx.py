@@ -111,7 +111,7 @@ def assert_curve(wb: Any, months: list[Any]) -> None:
     for row, m in zip(rows, months, strict=True):
         assert row["month"] == m.month
         assert row["starts"].date() == m.starts
-        for key in ("team", "items", "revenue", "cash"):
+        for key in ("team", "items", "revenue", "cash", "inflows", "repayments"):
             assert abs(row[key] - getattr(m, key)) < CENT, (m.month, key, row[key], getattr(m, key))
 
 
@@ -181,6 +181,39 @@ HAND_BUILT = {
         ],
     },
 }
+
+# The raise in month 3, a grant in month 2, a loan in month 1 repaid 4 × 2,000 from month 4,
+# and a loan repaid from the month after it arrives (the default), with some revenue and items.
+GRANT = {"id": "eic", "kind": "grant", "amount": 15000.5, "month": 2}
+LOAN = {"id": "bank", "kind": "loan", "amount": 30000, "month": 1, "repay": 2000,
+        "repay_months": 4, "repay_from_month": 4}  # fmt: skip
+LATE_LOAN = {"id": "angel", "kind": "loan", "amount": 5000, "month": 5, "repay": 1000.25,
+             "repay_months": 2}  # fmt: skip
+RAISED = {
+    "team": [{"id": "eng", "title": "Engineer", "headcount": 1, "monthly_cost": 10000}],
+    "budget": {
+        "cash": 20000,
+        "items": [
+            {"id": "gpu", "category": "compute", "amount": 500},
+            {"id": "legal", "category": "legal", "amount": 3000, "per": "once", "month": 3},
+        ],
+        "inflows": [GRANT, LOAN, LATE_LOAN],
+        "revenue": [
+            {"id": "pilot", "amount": 1000, "from_month": 2, "growth": 0.1},
+            {"id": "prize", "amount": 2500, "per": "once", "from_month": 3},
+        ],
+    },
+}
+FUNDING = {"round": "seed", "ask": 100000, "month": 3, "probability": 0.6}
+
+
+def raised_plan(**funding: Any) -> Plan:
+    return make_plan(
+        [task("a", 20, 30, 60), task("b", 10, 20, 40, ["a"]), milestone("m", ["b"])],
+        **RAISED,
+        funding=FUNDING | funding,
+    )
+
 
 # Revenue that grows tenfold a month reaches BudgetModel's cap of 1E15 a month.
 CAPPED = {
@@ -265,6 +298,7 @@ def reports(tmp_path_factory) -> dict[str, Any]:
     out = {f"{ex}.{lang}": starter_report(ex, lang, tmp) for ex, lang in STARTERS}
     out["hand-built"] = report_of(budget_plan(**HAND_BUILT))
     out["capped"] = report_of(budget_plan(**CAPPED))
+    out["raised"] = report_of(raised_plan())
     out["hostile"] = report_of(hostile_text_plan())
     return out
 
@@ -294,6 +328,7 @@ def test_sheets_and_the_cash_header(books, name):
         "Team",
         "Items",
         "Revenue",
+        "Inflows",
         "Revenue by month",
         "Schedule",
         "Risks",
@@ -315,8 +350,12 @@ def test_every_cash_cell_is_a_formula_over_the_inputs(books, reports):
     cells = [c for row in ws.iter_rows(min_row=2) for c in row]
     assert len(cells) == n * len(CASH_COLUMNS)
     assert all(c.data_type == "f" for c in cells)
-    assert ws["G2"].value == "=starting_cash-I2+K2-(C2+H2-J2)"
-    assert ws["G3"].value == "=G2-I3+K3-(C3+H3-J3)"
+    assert ws["G2"].value == "=starting_cash-I2+(K2+N2+O2)-(C2+H2+M2-J2)"
+    assert ws["G3"].value == "=G2-I3+(K3+N3+O3)-(C3+H3+M3-J3)"
+    assert ws["L2"].value == "=N2+O2"
+    assert ws["O2"].value == "=(raise_month=$A2)*raise_ask"
+    # no inflows in the plan: the formulas cover 10 spare rows of Inflows
+    assert ws["N2"].value == "=SUMPRODUCT((Inflows!$D$2:$D$11=$A2)*Inflows!$C$2:$C$11)"
     # the roles that exist in the month: 4 roles and 10 spare rows
     assert ws["C2"].value == (
         '=SUMPRODUCT((Team!$F$2:$F$15<=$A2)*(((Team!$G$2:$G$15="")+(Team!$G$2:$G$15>=$A2))>0)'
@@ -348,6 +387,62 @@ def test_the_input_sheets_hold_the_plan(books, reports):
     assert wb["Revenue"]["E2"].number_format == "0.00%"
     assert wb["Inputs"]["B4"].value.date() == plan.start
     assert wb["Inputs"]["B5"].value == 0
+    assert [wb["Inputs"][f"B{r}"].value for r in (6, 7, 8)] == [None, None, None]  # no funding
+
+
+def test_the_raise_and_the_inflows_are_inputs(books, reports):
+    wb, plan = load(books["raised"]), reports["raised"].plan
+    ws = wb["Inputs"]
+    assert [(ws[f"A{r}"].value, ws[f"B{r}"].value) for r in (6, 7, 8)] == [
+        ("funding.ask", 100000),
+        ("funding.month", 3),
+        ("funding.probability", 0.6),
+    ]
+    for name, ref in (("raise_ask", "B6"), ("raise_month", "B7"), ("raise_probability", "B8")):
+        assert wb.defined_names[name].attr_text == f"Inputs!${ref[0]}${ref[1:]}"
+    assert ws["B6"].fill.fgColor.rgb.endswith("FFF7D6") and ws["B8"].number_format == "0%"
+    assert "main curve" in ws["C10"].value  # the summary says which curve it reads
+    inflows = list(wb["Inflows"].iter_rows(min_row=1, values_only=True))
+    assert inflows[0] == (
+        *("id", "kind", "amount", "month", "repay", "repay_months", "repay_from_month"),
+        "first_repayment",
+    )
+    assert [row[:7] for row in inflows[1:4]] == [
+        ("eic", "grant", 15000.5, 2, None, None, None),
+        ("bank", "loan", 30000, 1, 2000, 4, 4),
+        ("angel", "loan", 5000, 5, 1000.25, 2, None),
+    ]
+    n = len(plan.budget.inflows) + 1 + 10  # the plan's rows and 10 spare ones
+    assert len(inflows) == n and all(v is None for row in inflows[4:] for v in row[:7])
+    assert [row[7] for row in inflows[1:3]] == ['=IF(G2="",D2+1,G2)', '=IF(G3="",D3+1,G3)']
+    assert wb["Inflows"]["B2"].data_type == "s"
+    assert any(
+        dv.formula1 == '"grant,loan"' and str(dv.sqref) == f"B2:B{n}"
+        for dv in wb["Inflows"].data_validations.dataValidation
+    )
+    cash = wb["Cash"]
+    assert cash["M2"].value == (
+        f"=SUMPRODUCT((Inflows!$H$2:$H${n}<=$A2)*(Inflows!$H$2:$H${n}+Inflows!$F$2:$F${n}>$A2)"
+        f"*Inflows!$E$2:$E${n})"
+    )
+    assert cash["N2"].value == f"=SUMPRODUCT((Inflows!$D$2:$D${n}=$A2)*Inflows!$C$2:$C${n})"
+
+
+def test_the_raised_plan_by_hand(reports):
+    """What the raised plan checks: the raise lands in month 3 on the main curve, the grant
+    in month 2, the loans in months 1 and 5, repaid from month 4 and from month 6."""
+    months = reports["raised"].analysis.budget.months
+    by = {m.month: m for m in months}
+    assert [by[m].inflows for m in range(1, 7)] == [30000, 15000.5, 100000, 0, 5000, 0]
+    repaid = [0, 0, 0, 2000, 2000, 2000 + 1000.25, 2000 + 1000.25, 0, 0]
+    assert [by[m].repayments for m in range(1, 10)] == repaid
+    burn = 10000 + 500
+    assert by[1].cash == 20000 + 30000 - burn
+    assert by[2].cash == pytest.approx(by[1].cash + 15000.5 - (burn - 1000))
+    assert by[3].cash == pytest.approx(by[2].cash - 3000 + 2500 + 100000 - (burn - 1100))
+    assert by[4].cash == pytest.approx(by[3].cash - (burn + 2000 - 1210))
+    model = BudgetModel(reports["raised"].plan)
+    assert model.cash_end[2] - model.cash_end0[2] == 100000  # the main curve counts the raise
 
 
 def test_schedule_values_are_ventureplans(books, reports):
@@ -428,7 +523,8 @@ def test_plan_text_is_always_a_string_cell(books, reports):
         for row in ws.iter_rows():
             for c in row:
                 if c.data_type == "f":  # every formula is one the renderer built
-                    assert not re.search(r"HYPERLINK|cmd|SUM\(1\)|1\+1", c.value)
+                    # (1+1 on its own: D11+1 is a renderer's month + 1)
+                    assert not re.search(r"HYPERLINK|cmd|SUM\(1\)|(?<![\w$])1\+1", c.value)
     assert wb["Inputs"]["B2"].data_type == "s" and wb["Team"]["B2"].data_type == "s"
     phases = {row[0]: row[3] for row in wb["Schedule"].iter_rows(min_row=2, values_only=True)}
     assert len(phases["long"]) == MAX_CELL and phases["long"].endswith("o…")
@@ -509,13 +605,28 @@ def recalculated(books, reports, tmp_path_factory) -> dict[str, Any]:
         },
     )
     batch["hand-built+6"] = filled_down(books["hand-built"], 6)
+    batch["raised+loan"] = edited(books["raised"], {("Inflows", "C3"): 45000})
+    batch["raised+month"] = edited(books["raised"], {("Inputs", "B7"): 6})
+    batch["raised-raise"] = edited(books["raised"], {("Inputs", "B7"): None})
+    batch["raised+p"] = edited(books["raised"], {("Inputs", "B8"): 0.1})
+    batch["raised+new"] = edited(  # a new loan in a spare row, repaid from the month after
+        books["raised"],
+        {
+            ("Inflows", "A5"): "new",
+            ("Inflows", "B5"): "loan",
+            ("Inflows", "C5"): 8000,
+            ("Inflows", "D5"): 2,
+            ("Inflows", "E5"): 500,
+            ("Inflows", "F5"): 3,
+        },
+    )
     batch["newslens.zh stale"] = stale(books["newslens.zh"])
     assert n["hand-built"] + 6 <= 120
     return recalculate(batch, tmp_path_factory.mktemp("recalc"))
 
 
 @pytest.mark.parametrize(
-    "name", [*(f"{ex}.{lang}" for ex, lang in STARTERS), "hand-built", "capped"]
+    "name", [*(f"{ex}.{lang}" for ex, lang in STARTERS), "hand-built", "capped", "raised"]
 )
 @pytest.mark.slow  # LibreOffice: one run of ~13 s for the whole batch
 def test_libreoffice_recalculates_ventureplans_cash_curve(recalculated, reports, name):
@@ -578,7 +689,7 @@ def test_an_edited_starting_cash_shifts_the_curve(recalculated, reports):
     budget = plan.budget.model_dump() | {"cash": 812345.67}
     expected = BudgetModel(with_budget(plan, budget=budget)).result(len(base)).months
     assert_curve(recalculated["newslens.en+cash"], expected)
-    assert recalculated["newslens.en+cash"]["Inputs"]["B10"].value == pytest.approx(
+    assert recalculated["newslens.en+cash"]["Inputs"]["B13"].value == pytest.approx(
         expected[-1].cash, abs=CENT
     )
 
@@ -601,6 +712,51 @@ def test_edited_items_and_revenue_follow_budget_rules(recalculated, reports):
     )
 
 
+def raised_expected(reports: Any, **changes: Any) -> list[Any]:
+    """BudgetModel's months for the raised plan with its budget or funding changed."""
+    plan = reports["raised"].plan
+    n = len(reports["raised"].analysis.budget.months)
+    return BudgetModel(with_budget(plan, **changes)).result(n).months
+
+
+@pytest.mark.slow  # LibreOffice: one run of ~13 s for the whole batch
+def test_an_edited_loan_moves_the_curve_as_budget_does(recalculated, reports):
+    budget = reports["raised"].plan.budget.model_dump()
+    budget["inflows"][1]["amount"] = 45000
+    expected = raised_expected(reports, budget=budget)
+    assert_curve(recalculated["raised+loan"], expected)
+    base = cash_rows(recalculated["raised"])
+    for a, b in zip(base, cash_rows(recalculated["raised+loan"]), strict=True):
+        assert abs((b["cash"] - a["cash"]) - 15000) < CENT
+
+
+@pytest.mark.slow  # LibreOffice: one run of ~13 s for the whole batch
+def test_an_edited_raise_month_moves_the_curve_as_budget_does(recalculated, reports):
+    funding = FUNDING | {"month": 6}
+    assert_curve(recalculated["raised+month"], raised_expected(reports, funding=funding))
+    rows = cash_rows(recalculated["raised+month"])
+    assert [r["raise"] for r in rows[:7]] == [0, 0, 0, 0, 0, 100000, 0]
+    # no month: the curve without the raise (BudgetModel's cash_end0)
+    no_month = raised_expected(reports, funding=FUNDING | {"month": None})
+    assert_curve(recalculated["raised-raise"], no_month)
+    model = BudgetModel(reports["raised"].plan)
+    for row, cash0 in zip(cash_rows(recalculated["raised-raise"]), model.cash_end0, strict=False):
+        assert abs(row["cash"] - cash0) < CENT
+    # the probability is shown, not used: the main curve counts the raise in full
+    assert_curve(recalculated["raised+p"], reports["raised"].analysis.budget.months)
+
+
+@pytest.mark.slow  # LibreOffice: one run of ~13 s for the whole batch
+def test_a_new_loan_in_a_spare_row_follows_budget_rules(recalculated, reports):
+    budget = reports["raised"].plan.budget.model_dump()
+    budget["inflows"].append(
+        {"id": "new", "kind": "loan", "amount": 8000, "month": 2, "repay": 500, "repay_months": 3}
+    )
+    expected = raised_expected(reports, budget=budget)
+    assert [m.repayments for m in expected[1:6]] == [0, 500, 500 + 2000, 500 + 2000, 2000 + 1000.25]
+    assert_curve(recalculated["raised+new"], expected)
+
+
 @pytest.mark.slow  # LibreOffice: one run of ~13 s for the whole batch
 def test_filling_the_last_row_down_extends_the_model(recalculated, reports):
     plan = reports["hand-built"].plan
@@ -620,9 +776,13 @@ def test_libreoffice_summary_cells_on_inputs(recalculated, reports):
     wb, months = recalculated["hand-built"], reports["hand-built"].analysis.budget.months
     lowest = min(months, key=lambda m: m.cash)
     ws = wb["Inputs"]
-    assert abs(ws["B7"].value - lowest.cash) < CENT and ws["B8"].value == lowest.month
-    assert ws["B9"].value == sum(m.cash < 0 for m in months)
-    assert abs(ws["B10"].value - months[-1].cash) < CENT
+    assert abs(ws["B10"].value - lowest.cash) < CENT and ws["B11"].value == lowest.month
+    assert ws["B12"].value == sum(m.cash < 0 for m in months)
+    assert abs(ws["B13"].value - months[-1].cash) < CENT
+    # with a raise, the summary reads the main curve (with the raise)
+    ws, months = recalculated["raised"]["Inputs"], reports["raised"].analysis.budget.months
+    assert abs(ws["B10"].value - min(m.cash for m in months)) < CENT
+    assert abs(ws["B13"].value - months[-1].cash) < CENT
 
 
 AMOUNTS = st.one_of(
@@ -655,12 +815,28 @@ REVENUE = st.builds(
     MONTHS,
     st.one_of(st.just(0.0), st.just(-1.0), st.integers(-100, 60).map(lambda p: p / 100)),
 )
+INFLOWS = st.builds(
+    lambda amount, loan, month, repay, times, after: (
+        {"kind": "loan", "amount": amount, "month": month, "repay": repay, "repay_months": times}
+        | ({} if after is None else {"repay_from_month": month + after})
+        if loan
+        else {"kind": "grant", "amount": amount, "month": month}
+    ),
+    AMOUNTS,
+    st.booleans(),
+    MONTHS,
+    st.integers(1, 500_000).map(lambda c: c / 100),
+    st.integers(1, 12),
+    st.none() | st.integers(1, 6),
+)
 BUDGET = st.fixed_dictionaries(
     {
         "cash": st.one_of(st.just(0.0), AMOUNTS),
         "team": st.lists(st.tuples(st.integers(0, 5), AMOUNTS), max_size=3),
         "items": st.lists(ITEMS, max_size=5),
         "revenue": st.lists(REVENUE, max_size=4),
+        "inflows": st.lists(INFLOWS, max_size=3),
+        "raise": st.none() | st.tuples(AMOUNTS, st.none() | MONTHS),  # (ask, month)
     }
 )
 
@@ -672,7 +848,13 @@ def random_plan(b: dict[str, Any]) -> Plan:
     ]
     items = [{"id": f"i{i}", "category": "c", **it} for i, it in enumerate(b["items"])]
     revenue = [{"id": f"r{i}", **rev} for i, rev in enumerate(b["revenue"])]
-    return budget_plan(team, {"cash": b["cash"], "items": items, "revenue": revenue})
+    inflows = [{"id": f"f{i}", **flow} for i, flow in enumerate(b.get("inflows", []))]
+    budget = {"cash": b["cash"], "items": items, "revenue": revenue, "inflows": inflows}
+    plan = budget_plan(team, budget)
+    if b.get("raise") is None:
+        return plan
+    ask, month = b["raise"]
+    return with_budget(plan, funding={"ask": ask, "month": month, "probability": 0.5})
 
 
 @pytest.mark.slow  # two LibreOffice runs
