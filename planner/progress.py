@@ -21,12 +21,13 @@ Earned schedule (Lipke 2003), in the plan's calendar units from its start:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .calendar import finish_date, offset_of
 from .leveling import level, plan_network
 from .model import Estimate, Plan, Task
 from .network import Network, build_network
+from .schedule import TaskTimes
 
 DONE, IN_PROGRESS, NOT_STARTED = "done", "in progress", "not started"
 
@@ -59,13 +60,14 @@ class Progress:
     baseline_finish: dt.date | None
     finish: dt.date  # the deterministic forecast from the status date
     slip: float | None  # its finish against the baseline's, in calendar units
-    actual_time: float | None  # AT: the status date's offset
-    earned_schedule: float | None  # ES
-    spi_t: float | None  # SPI(t) = ES / AT
-    planned_duration: float | None  # PD: the baseline's duration
-    forecast_duration: float | None  # IEAC(t) = PD / SPI(t)
-    forecast_finish: dt.date | None  # its date
-    tasks: list[TaskProgress]
+    # the earned schedule, where the plan has both a baseline and a status date
+    actual_time: float | None = None  # AT: the status date's offset
+    earned_schedule: float | None = None  # ES
+    spi_t: float | None = None  # SPI(t) = ES / AT
+    planned_duration: float | None = None  # PD: the baseline's duration
+    forecast_duration: float | None = None  # IEAC(t) = PD / SPI(t)
+    forecast_finish: dt.date | None = None  # its date
+    tasks: list[TaskProgress] = field(default_factory=list)
 
 
 def state(task: Task) -> str:
@@ -129,7 +131,7 @@ def network(plan: Plan) -> tuple[Plan, Network]:
     return now.plan, level(now.plan, now.release).network
 
 
-def fix_actual_days(plan: Plan, tasks: list) -> None:  # type: ignore[type-arg]
+def fix_actual_days(plan: Plan, tasks: list[TaskTimes]) -> None:
     """Show the actual days of work begun: a schedule's TaskTimes, in the plan's order."""
     for t, times in zip(plan.tasks, tasks, strict=True):
         if t.actual_start is not None:
@@ -174,13 +176,7 @@ def measure(
         baseline.finish if baseline else None,
         finish,
         slip,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        rows,
+        tasks=rows,
     )
     if baseline is None or plan.status_date is None:
         return out

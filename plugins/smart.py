@@ -13,6 +13,9 @@ from ventureplan.planner.report import labels, lint
 from ventureplan.planner.riskscore import level, score
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from ventureplan.planner.budget import BudgetResult
     from ventureplan.planner.evidence import Evidence, GoalEvidence
     from ventureplan.planner.results import Analysis
 
@@ -168,11 +171,15 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
     out += _measured_misses(analysis)
     budget = analysis.budget
     # with no budget at all, plan-no-budget says so: "the cash runs out in month 0" is noise
-    if (
-        not _no_budget(plan)
-        and budget.runway_months is not None
-        and budget.runway_months < analysis.months(sim.finish["p80"])
-    ):
+    if not _no_budget(plan):
+        out += _cash_lints(budget, analysis.months(sim.finish["p80"]), p80, lang)
+    return out
+
+
+def _cash_lints(budget: BudgetResult, p80_months: float, p80: dt.date, lang: str) -> list[Finding]:
+    """Cash runs out before the P80 finish, or would if a raise that may not close did not."""
+    out: list[Finding] = []
+    if budget.runway_months is not None and budget.runway_months < p80_months:
         out.append(
             _lint(
                 "cash-out-before-p80",
@@ -185,11 +192,10 @@ def analysis_checks(analysis: Analysis) -> list[Finding]:
             )
         )
     elif (  # the plan holds only if a raise that may not close does
-        not _no_budget(plan)
-        and budget.raise_probability is not None
+        budget.raise_probability is not None
         and budget.raise_probability < 1
         and budget.runway_months_without_raise is not None
-        and budget.runway_months_without_raise < analysis.months(sim.finish["p80"])
+        and budget.runway_months_without_raise < p80_months
     ):
         out.append(
             _lint(
