@@ -35,6 +35,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import sys
 import threading
 import time
@@ -88,6 +89,8 @@ LIMIT_CONCURRENCY = 64
 TIMEOUT_KEEP_ALIVE = 5
 TIMEOUT_GRACEFUL_SHUTDOWN = 20
 LOAD_JOIN_TIMEOUT = 60  # seconds a model still loading at exit gets to finish
+ARRIVAL_GRACE_S = 1.0  # after the listener closes: how long a connection accepted just
+# before gets for its request to arrive, before uvicorn closes it as idle
 
 log = logging.getLogger("uvicorn.error")  # uvicorn's own error log: stderr, its format
 
@@ -1205,6 +1208,28 @@ def create_app(
 # --- the server -----------------------------------------------------------------------
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, with one change to its graceful shutdown. uvicorn stops accepting,
+    then at once closes every connection that has no request in progress, which includes a
+    connection it accepted a moment before whose request is still on its way (or in the
+    socket, not yet read): that client sees the connection close without an answer. Here,
+    after the listener closes, such connections get up to ARRIVAL_GRACE_S for their
+    request to arrive; it is then answered like any other request in flight."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()  # stop accepting; uvicorn's own shutdown closes them again
+        for sock in sockets or []:
+            sock.close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ARRIVAL_GRACE_S
+        while loop.time() < deadline and any(
+            getattr(c, "cycle", False) is None for c in self.server_state.connections
+        ):
+            await asyncio.sleep(0.01)
+        await super().shutdown()
+
+
 def serve(
     model_folder: Path,
     host: str = "127.0.0.1",
@@ -1216,12 +1241,13 @@ def serve(
 ) -> None:
     """Run the API under uvicorn until SIGTERM or Ctrl-C (blocking). Keys come from
     VENTUREPLAN_API_KEYS and/or `keys_file`. On SIGTERM uvicorn stops accepting, the
-    requests in flight finish (up to 20 s), the batch queue drains, and serve returns."""
+    requests in flight finish (up to 20 s; a connection accepted just before gets up to
+    1 s for its request to arrive), the batch queue drains, and serve returns."""
     keys = KeyStore.from_sources(os.environ.get(ENV_KEYS), keys_file)
     for warning in keys.warnings:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
     app = create_app(Path(model_folder), keys, log_texts=log_texts, body_timeout_s=body_timeout_s)
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             app,
             host=host,
