@@ -35,13 +35,13 @@ class Basis:
     """What a verdict rests on, printed beside it."""
 
     run: str
-    dataset: str | None
-    licence: str | None  # known for built-in data sets
-    commercial_use: bool | None
-    train: int | None
-    test: int | None
-    device: str | None
-    epochs: int | None
+    dataset: str | None = None
+    licence: str | None = None  # known for built-in data sets
+    commercial_use: bool | None = None
+    train: int | None = None
+    test: int | None = None
+    device: str | None = None
+    epochs: int | None = None
     rehearsal: bool = False
     reasons: list[str] = field(default_factory=list)
     kind: str = "training"
@@ -234,18 +234,7 @@ def manual_evidence(plan: Plan, record: ManualRecord) -> Evidence:
         record.run,
         record.at.isoformat(),
         None,
-        basis=Basis(
-            run=record.run,
-            dataset=None,
-            licence=None,
-            commercial_use=None,
-            train=None,
-            test=None,
-            device=None,
-            epochs=None,
-            kind=MANUAL,
-            source=record.source,
-        ),
+        basis=Basis(run=record.run, kind=MANUAL, source=record.source),
         kind=MANUAL,
         source=record.source,
     )

@@ -76,28 +76,67 @@ def over_capacity(
         work[r].append((k, a, b, task.effort))
     periods: list[Period] = []
     for r in sorted(work):
-        role = plan.team[r]
-        pieces = spans[r]
-        points = sorted({x for _, a, b, _ in work[r] for x in (a, b)} | {lo for lo, _, _ in pieces})
-        current: Period | None = None
-        for x, y in itertools.pairwise(points):
-            if y - x <= EPS:
-                continue
-            running = [(k, e) for k, a, b, e in work[r] if a <= x + EPS and b >= y - EPS]
-            need = sum(e for _, e in running)
-            have = capacity_at(pieces, x)
-            if need <= have + 1e-9:
-                current = None
-                continue
-            names = [plan.tasks[k].id for k, _ in running]
-            if current is not None and abs(current.end - x) <= EPS and current.capacity == have:
-                current.end = y
-                current.need = max(current.need, need)
-                current.tasks = [t.id for t in plan.tasks if t.id in {*current.tasks, *names}]
-            else:
-                current = Period(role.id, x, y, need, have, names)
-                periods.append(current)
+        periods += _sweep(plan, plan.team[r].id, work[r], spans[r])
     return periods, absent
+
+
+def _sweep(
+    plan: Plan,
+    role: str,
+    work: list[tuple[int, float, float, float]],
+    pieces: list[tuple[float, float, float]],
+) -> list[Period]:
+    """One role's periods over capacity: a sweep over the start and finish points of its
+    tasks (and the points its headcount changes), in n log n. Between two neighbouring
+    points a task runs when it starts at or before the first and ends at or after the
+    second (each start and finish is one of the points); intervals no longer than EPS are
+    passed over. Neighbouring periods over capacity at one headcount are one period, with
+    the most people needed at once and every task running in any part of it."""
+    points = sorted({x for _, a, b, _ in work for x in (a, b)} | {lo for lo, _, _ in pieces})
+    starts = sorted(work, key=lambda w: w[1])
+    ends = sorted(work, key=lambda w: w[2])
+    active: dict[int, float] = {}  # plan index -> people, of the tasks running now
+    joined: list[int] = []  # tasks started since the last interval looked at
+    i = j = 0
+    total = 0.0  # their people (a running sum, rounded where it is used)
+    out: list[Period] = []
+    current: Period | None = None
+    members: set[int] = set()  # the current period's tasks
+
+    def close() -> None:
+        if current is not None:
+            current.tasks = [plan.tasks[k].id for k in sorted(members)]
+
+    for x, y in itertools.pairwise(points):
+        while i < len(starts) and starts[i][1] <= x:
+            k, _, _, e = starts[i]
+            active[k] = e
+            total += e
+            joined.append(k)
+            i += 1
+        while j < len(ends) and ends[j][2] <= x:
+            total -= active.pop(ends[j][0], 0.0)
+            j += 1
+        if y - x <= EPS:
+            continue
+        need = round(total, 9) if active else 0.0
+        have = capacity_at(pieces, x)
+        fresh, joined = joined, []
+        if need <= have + 1e-9:
+            close()
+            current = None
+            continue
+        if current is not None and abs(current.end - x) <= EPS and current.capacity == have:
+            current.end = y
+            current.need = max(current.need, need)
+            members.update(k for k in fresh if k in active)
+        else:
+            close()
+            current = Period(role, x, y, need, have, [])
+            members = set(active)
+            out.append(current)
+    close()
+    return out
 
 
 def _people(n: float) -> dict[str, str]:

@@ -167,3 +167,24 @@ def test_every_overload_is_reported_and_nothing_else(spec, headcount) -> None:
         )
         inside = any(p.start <= x < p.end for p in periods)
         assert inside == (need > headcount), (x, need)
+    # each period names every task running in any part of it, in the plan's order, and
+    # the most people needed at once within it
+    for p in periods:
+        running = [
+            t["id"]
+            for t in tasks
+            if times[t["id"]].early_start < p.end
+            and times[t["id"]].early_finish > p.start
+            and times[t["id"]].early_finish > times[t["id"]].early_start
+        ]
+        assert p.tasks == running, (p, running)
+        most = max(
+            sum(
+                t["effort"]
+                for t in tasks
+                if times[t["id"]].early_start <= x < times[t["id"]].early_finish
+            )
+            for x in [k / 4 + 0.125 for k in range(0, 4 * 200)]
+            if p.start <= x < p.end
+        )
+        assert p.need == most, (p, most)
