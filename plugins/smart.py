@@ -228,12 +228,14 @@ def _measured_misses(analysis: Analysis) -> list[Finding]:
         if found is None or found[0].met:
             continue
         g, ev = found
+        by_hand = ev.kind == "manual"  # a measurement, not a route's run
         out.append(
             _lint(
                 "goal-measured-missed",
                 "A",
                 analysis.plan.language,
                 ("goals", i, "target"),
+                "goal-measured-missed-manual" if by_hand else None,
                 goal=goal.id,
                 metric=g.metric,
                 value=g.value,

@@ -159,6 +159,8 @@ def test_analyze_text_and_smart_lint(cli, plan):
     ) in out
     assert "risk r-sales: your probability 40%, measured 100%" in out
     assert "goal 'g-customers' was measured as missed" in out + err
+    assert "(measured by hand, run 20270301-manual-1)" in " ".join((out + err).split())
+    assert "route 'manual'" not in out + err  # a measurement names no route
 
 
 # --- run ids and supersession ----------------------------------------------------------
