@@ -129,7 +129,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--tj3-tasks", type=int, default=3000, help="0: no tj3 timing")
+    ap.add_argument("--tj3-tasks", type=int, default=10_000, help="0: no tj3 timing")
     ap.add_argument("--plans", type=int, default=10, help="random plans per size, for ratios")
     ap.add_argument("--skip-monte-carlo", action="store_true")
     args = ap.parse_args()
