@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ventureplan.planner import hookimpl
 from ventureplan.planner.defaults import LANGUAGES
 from ventureplan.planner.errors import Finding
+from ventureplan.planner.evidence import MANUAL
 from ventureplan.planner.model import Plan
 from ventureplan.planner.records import METRICS
 from ventureplan.planner.report import labels, lint
@@ -228,7 +229,7 @@ def _measured_misses(analysis: Analysis) -> list[Finding]:
         if found is None or found[0].met:
             continue
         g, ev = found
-        by_hand = ev.kind == "manual"  # a measurement, not a route's run
+        by_hand = ev.kind == MANUAL  # a measurement, not a route's run
         out.append(
             _lint(
                 "goal-measured-missed",
